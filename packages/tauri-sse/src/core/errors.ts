@@ -1,0 +1,41 @@
+/** Every way a source can go wrong; the same strings as the Rust `ErrorKind` and the wire `kind`. */
+export type SseErrorKind =
+  | 'invalid-url'
+  | 'scope'
+  | 'invalid-header'
+  | 'headers'
+  | 'network'
+  | 'http-status'
+  | 'content-type'
+  | 'idle-timeout'
+  | 'event-too-large'
+  | 'max-attempts'
+  | 'aborted'
+  | 'not-found'
+  | 'limit'
+  | 'buffer-overflow';
+
+/** The serializable part of an error: what travels over the wire protocol. */
+export interface WireError {
+  kind: SseErrorKind;
+  message: string;
+  status?: number | undefined;
+}
+
+export class SseError extends Error implements WireError {
+  override readonly name = 'SseError';
+  readonly kind: SseErrorKind;
+  /** The HTTP status, for `http-status` (and `content-type`) errors. */
+  readonly status: number | undefined;
+
+  constructor(kind: SseErrorKind, message: string, options: { status?: number | undefined; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.status = options.status;
+  }
+
+  /** Rebuilds an `SseError` from a wire error (a transport may send either). */
+  static from(error: WireError): SseError {
+    return error instanceof SseError ? error : new SseError(error.kind, error.message, { status: error.status });
+  }
+}

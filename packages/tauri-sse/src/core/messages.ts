@@ -1,0 +1,25 @@
+import type { ParsedEvent } from '../parser/index.js';
+import type { WireError } from './errors.js';
+
+/**
+ * What a transport tells the core: the wire protocol of docs/architecture.md, so the Rust plugin's
+ * IPC messages feed the core unchanged. TS transports may put an `SseError` (with `cause`) in `error`.
+ */
+export type SourceMessage =
+  /** The connection was announced: a 200 with `text/event-stream`. `url` is the final URL, after redirects. */
+  | { type: 'open'; status: number; url: string; headers: Record<string, string> }
+  /** One read batch of parsed events, in stream order. */
+  | { type: 'events'; events: ParsedEvent[] }
+  /** The server sent `retry:`; informational, the transport's loop already uses it. */
+  | { type: 'retry'; delay: number }
+  /** With `reconnectIn` the transport reconnects after that many ms; without it the source failed and `closed` follows. */
+  | { type: 'error'; error: WireError; reconnectIn?: number | undefined }
+  /** A kept-alive buffer lost events (tauri transport only). */
+  | { type: 'overflow'; dropped: number }
+  | { type: 'closed' };
+
+/**
+ * Receives a transport's messages. A returned promise asks the transport to pause reading until it
+ * settles (backpressure); transports that cannot pause (IPC) ignore it.
+ */
+export type MessageSink = (message: SourceMessage) => void | Promise<void>;

@@ -1,0 +1,100 @@
+/**
+ * The reconnection policy of docs/architecture.md ("Retry policy"). Pure: the Rust plugin mirrors
+ * these functions, and the shared tests pin both to the same numbers.
+ */
+
+/** User-facing retry options; every field is optional. */
+export interface RetryOptions {
+  /** Reconnection time before the server sends `retry:`, ms. Default 3000. */
+  initialDelay?: number | undefined;
+  /** Backoff cap, ms (the server's `retry:` may exceed it). Default 30000. */
+  maxDelay?: number | undefined;
+  /** Backoff factor per consecutive failed attempt. Default 2. */
+  factor?: number | undefined;
+  /** Random fraction 0..1 taken off each delay, so clients do not reconnect in lockstep. Default 0.2. */
+  jitter?: number | undefined;
+  /** Consecutive failed attempts before giving up (`max-attempts`). Default unlimited. */
+  maxAttempts?: number | undefined;
+  /** HTTP statuses that reestablish the connection instead of failing it. Default none. */
+  onStatus?: readonly number[] | undefined;
+}
+
+/** Options with defaults applied; `maxAttempts` stays undefined for "unlimited" (JSON has no Infinity). */
+export interface RetryPolicy {
+  initialDelay: number;
+  maxDelay: number;
+  factor: number;
+  jitter: number;
+  maxAttempts?: number | undefined;
+  onStatus: readonly number[];
+}
+
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
+  initialDelay: 3000,
+  maxDelay: 30000,
+  factor: 2,
+  jitter: 0.2,
+  onStatus: Object.freeze([]) as readonly number[],
+});
+
+function check(name: string, value: number, ok: boolean): number {
+  if (!ok) throw new RangeError(`retry.${name} is out of range: ${value}`);
+  return value;
+}
+
+/** Applies defaults and validates; throws `RangeError` naming the bad field. */
+export function resolveRetry(options: RetryOptions = {}): RetryPolicy {
+  const initialDelay = options.initialDelay ?? DEFAULT_RETRY.initialDelay;
+  const maxDelay = options.maxDelay ?? DEFAULT_RETRY.maxDelay;
+  const factor = options.factor ?? DEFAULT_RETRY.factor;
+  const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
+  const policy: RetryPolicy = {
+    initialDelay: check('initialDelay', initialDelay, Number.isFinite(initialDelay) && initialDelay >= 0),
+    maxDelay: check('maxDelay', maxDelay, Number.isFinite(maxDelay) && maxDelay >= 0),
+    factor: check('factor', factor, Number.isFinite(factor) && factor >= 1),
+    jitter: check('jitter', jitter, jitter >= 0 && jitter <= 1),
+    onStatus: [...(options.onStatus ?? DEFAULT_RETRY.onStatus)],
+  };
+  const max = options.maxAttempts;
+  if (max !== undefined) policy.maxAttempts = check('maxAttempts', max, Number.isInteger(max) && max >= 0);
+  return policy;
+}
+
+export interface DelayInput {
+  /** The reconnection time: the last `retry:` from the server, else `initialDelay`. */
+  base: number;
+  /** Consecutive failed attempts since the last successful open, 1 for the first reconnect. */
+  attempt: number;
+  /** The response's `Retry-After` in ms, only when its status is in `onStatus`. */
+  retryAfter?: number | undefined;
+  /** A number in [0, 1); injectable for tests. */
+  random?: number | undefined;
+}
+
+/** The wait before the next attempt, ms. */
+export function reconnectDelay(policy: RetryPolicy, input: DelayInput): number {
+  const { base, attempt } = input;
+  const cap = Math.max(policy.maxDelay, base);
+  let delay = Math.min(cap, base * policy.factor ** (attempt - 1));
+  delay *= 1 - policy.jitter * (input.random ?? Math.random());
+  // Retry-After is a lower bound the server asked for, but never beyond the cap.
+  if (input.retryAfter !== undefined) delay = Math.max(delay, Math.min(input.retryAfter, cap));
+  return Math.round(delay);
+}
+
+/** True when `attempt` (the one about to be made) is past `maxAttempts`: fail instead. */
+export function attemptsExhausted(policy: RetryPolicy, attempt: number): boolean {
+  return policy.maxAttempts !== undefined && attempt > policy.maxAttempts;
+}
+
+/**
+ * Parses a `Retry-After` header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) into ms from `now`.
+ * Undefined when absent or malformed; a date in the past gives 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value == null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,47 @@
+import type { MessageSink } from './messages.js';
+import type { RetryPolicy } from './retry.js';
+
+/** Header values for a (re)connect; a function is called again before every attempt. */
+export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+
+/** Any function with the `fetch` signature: `globalThis.fetch`, `@tauri-apps/plugin-http`'s `fetch`, undici… */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Everything a transport needs to run one source; built and validated by the core. */
+export interface SourceRequest {
+  /** Absolute URL (already parsed and serialized). */
+  url: string;
+  withCredentials: boolean;
+  headers?: HeadersSource | undefined;
+  method?: string | undefined;
+  body?: BodyInit | null | undefined;
+  fetch?: FetchLike | undefined;
+  /** Resolved, so every transport (and the Rust plugin) applies the same defaults. */
+  retry: RetryPolicy;
+  /** ms of silence before reconnecting; undefined = off. */
+  idleTimeout?: number | undefined;
+  /** The last event ID string to send on the first connect. */
+  lastEventId: string;
+  maxEventSize: number;
+}
+
+/** A running source, as seen by the core. */
+export interface TransportConnection {
+  /** Stops everything (request, timers); no message is sent afterwards. */
+  close(): void;
+  /**
+   * An event type somebody listens to. Only transports that must subscribe per type (the webview's
+   * `EventSource`) need it; the others deliver every type anyway.
+   */
+  listen?(type: string): void;
+}
+
+/**
+ * Moves bytes from a server to the core as `SourceMessage`s, running its own reconnect loop
+ * (in TS for `fetch`, in the browser for `native`, in Rust for `tauri`). `connect` throws
+ * synchronously for options the transport cannot honour; after that, problems arrive as messages.
+ */
+export interface Transport {
+  readonly name: string;
+  connect(request: SourceRequest, sink: MessageSink): TransportConnection;
+}
