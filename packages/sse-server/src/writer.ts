@@ -1,0 +1,75 @@
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface OutgoingEvent {
+  id?: string | undefined;
+  event?: string | undefined;
+  data: string;
+}
+
+/** Serializes one event block; multi-line data becomes several `data:` lines. */
+export function formatEvent(event: OutgoingEvent, nl: string): string {
+  let block = '';
+  if (event.id !== undefined) block += `id: ${event.id}${nl}`;
+  if (event.event !== undefined) block += `event: ${event.event}${nl}`;
+  for (const line of event.data.split('\n')) block += `data: ${line}${nl}`;
+  return block + nl;
+}
+
+/**
+ * Writes text to a streaming response: honours backpressure (`drain`), can dribble one byte at a
+ * time (`slow`), and stops quietly once the client is gone (`signal` aborts every wait).
+ */
+export class StreamWriter {
+  readonly #res: ServerResponse;
+  readonly #slow: number | undefined;
+  readonly signal: AbortSignal;
+
+  constructor(res: ServerResponse, slow: number | undefined) {
+    this.#res = res;
+    this.#slow = slow;
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    this.signal = gone.signal;
+  }
+
+  /**
+   * Closes the socket without ending the response (no final chunk), like a dropped link; after the
+   * written bytes are flushed, so the events before the drop do arrive.
+   */
+  drop(): void {
+    this.#res.socket?.destroySoon();
+  }
+
+  get closed(): boolean {
+    return this.signal.aborted;
+  }
+
+  /** Resolves once written (or the client left); never rejects. */
+  async write(text: string): Promise<void> {
+    if (this.#slow === undefined) return this.#put(text);
+    for (const byte of Buffer.from(text)) {
+      if (this.closed) return;
+      await this.#put(Buffer.of(byte));
+      await this.wait(this.#slow);
+    }
+  }
+
+  /** Waits ms, or less if the client leaves. */
+  async wait(ms: number): Promise<void> {
+    if (ms > 0 && !this.closed) await sleep(ms, undefined, { signal: this.signal }).catch(() => undefined);
+  }
+
+  async #put(chunk: string | Uint8Array): Promise<void> {
+    if (this.closed || this.#res.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#res.off('drain', done);
+        this.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#res.once('drain', done);
+      this.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
