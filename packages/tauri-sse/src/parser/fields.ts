@@ -1,0 +1,118 @@
+import type { ParsedEvent, ParserCallbacks } from './types.js';
+
+const COLON = 58;
+const SPACE = 32;
+const NUL = '\0';
+
+/**
+ * The spec's per-stream buffers and its field rules (WHATWG HTML "Interpreting an event stream").
+ * It sees complete lines only; line splitting and the size limit live in the parser.
+ */
+export class EventBuilder {
+  /** Data lines joined with LF, i.e. the spec's data buffer without its trailing LF. */
+  private data = '';
+  private dataLines = 0;
+  /** Length of the spec's data buffer (each line plus its LF): what `maxEventSize` bounds. */
+  dataSize = 0;
+  private type = '';
+  private idBuffer: string | undefined;
+  /** The last event ID string; undefined until a blank line or the option sets it. */
+  private lastId: string | undefined;
+
+  constructor(
+    private readonly callbacks: ParserCallbacks,
+    lastEventId: string | undefined,
+  ) {
+    this.idBuffer = this.lastId = lastEventId;
+  }
+
+  get lastEventId(): string {
+    return this.lastId ?? '';
+  }
+
+  /** Interprets one non-blank line, `s[start, end)`. `s[end]` is a line terminator or past the end. */
+  line(s: string, start: number, end: number): void {
+    const c = s.charCodeAt(start);
+    let v: number;
+    // `data` first: it is by far the most frequent line; first-char dispatch avoids string compares.
+    if (c === 100 /* d */) {
+      if ((v = valueStart(s, start, end, 'data')) >= 0) this.appendData(s.slice(v, end));
+    } else if (c === COLON) {
+      const onComment = this.callbacks.onComment;
+      // Only slice when someone listens: comments are often keep-alive padding.
+      if (onComment) onComment(s.slice(s.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
+    } else if (c === 101 /* e */) {
+      if ((v = valueStart(s, start, end, 'event')) >= 0) this.type = s.slice(v, end);
+    } else if (c === 105 /* i */) {
+      if ((v = valueStart(s, start, end, 'id')) >= 0) {
+        const id = s.slice(v, end);
+        // Spec: "If the field value does not contain U+0000 NULL, set the last event ID buffer".
+        if (id.indexOf(NUL) === -1) this.idBuffer = id;
+      }
+    } else if (c === 114 /* r */) {
+      if ((v = valueStart(s, start, end, 'retry')) >= 0 && allDigits(s, v, end)) {
+        this.callbacks.onRetry?.(parseInt(s.slice(v, end), 10));
+      }
+    }
+    // Any other field name (they are case-sensitive: `Data` is not `data`) is ignored.
+  }
+
+  appendData(value: string): void {
+    // Concatenation is O(1) in engines (rope strings); the rope is flattened once by the consumer.
+    this.data = this.dataLines++ === 0 ? value : this.data + '\n' + value;
+    this.dataSize += value.length + 1;
+  }
+
+  /** A blank line: "dispatch the event". */
+  dispatch(): void {
+    // Spec step 1: the last event ID string is updated even when no event follows.
+    this.lastId = this.idBuffer;
+    if (this.dataLines === 0) {
+      this.type = '';
+      return;
+    }
+    const event: ParsedEvent = { data: this.data, event: this.type || undefined, id: this.idBuffer };
+    // Clear before the callback so a callback that resets or feeds the parser sees a clean state.
+    this.data = '';
+    this.dataLines = 0;
+    this.dataSize = 0;
+    this.type = '';
+    this.callbacks.onEvent?.(event);
+  }
+
+  /** Drops the block being read (end of stream, or an oversize event), id field included. */
+  discardBlock(): void {
+    this.data = '';
+    this.dataLines = 0;
+    this.dataSize = 0;
+    this.type = '';
+    this.idBuffer = this.lastId;
+  }
+}
+
+/**
+ * Where the value of field `name` starts if line `s[start, end)` is that field, else -1.
+ * A line that is exactly the name is the field with an empty value (spec: "a line without a colon").
+ * `s[start]` already matched `name[0]`.
+ */
+function valueStart(s: string, start: number, end: number, name: string): number {
+  const colon = start + name.length;
+  if (colon > end) return -1;
+  for (let i = 1; i < name.length; i++) {
+    if (s.charCodeAt(start + i) !== name.charCodeAt(i)) return -1;
+  }
+  if (colon === end) return end;
+  if (s.charCodeAt(colon) !== COLON) return -1;
+  // One leading space is stripped. Reading s[colon + 1] when it is `end` is safe: it is a terminator.
+  return s.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+}
+
+/** Spec: `retry` is used only when "the field value consists of only ASCII digits" (and is not empty). */
+function allDigits(s: string, start: number, end: number): boolean {
+  if (start === end) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}

@@ -1,0 +1,138 @@
+import { Utf8Decoder } from './decoder.js';
+import { eventTooLarge } from './errors.js';
+import { EventBuilder } from './fields.js';
+import type { EventSourceParser, ParserCallbacks, ParserOptions } from './types.js';
+
+export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
+
+const LF = 10;
+const BOM = 0xfeff;
+
+/**
+ * Creates a streaming Server-Sent Events parser (WHATWG HTML "Parsing an event stream").
+ * Call-compatible with `eventsource-parser`'s `createParser({ onEvent, ... })`.
+ */
+export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventSourceParser {
+  if (typeof callbacks !== 'object' || callbacks === null) {
+    throw new TypeError('createParser expects an object of callbacks, e.g. createParser({ onEvent })');
+  }
+  const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  if (!(maxEventSize > 0)) throw new RangeError(`maxEventSize must be positive, got ${maxEventSize}`);
+
+  const fields = new EventBuilder(callbacks, options.lastEventId);
+  const decoder = new Utf8Decoder();
+  // The unterminated line, kept as pieces and joined once when it ends: re-concatenating and
+  // re-scanning it per chunk would be quadratic when a long line arrives in small chunks.
+  const pieces: string[] = [];
+  let pendingLength = 0;
+  // The previous chunk ended with CR: a LF starting this one completes that CRLF, it is no blank line.
+  let skipLF = false;
+  let atStreamStart = true;
+  // Inside an oversize event: drop lines up to the next blank line.
+  let discarding = false;
+
+  function feedText(text: string): void {
+    if (atStreamStart) {
+      // An empty chunk cannot tell whether a BOM follows.
+      if (text.length === 0) return;
+      atStreamStart = false;
+      // Spec: "One leading U+FEFF BYTE ORDER MARK character must be ignored if any are present."
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
+    }
+    const len = text.length;
+    if (len === 0) return;
+    let pos = 0;
+    if (skipLF) {
+      skipLF = false;
+      if (text.charCodeAt(0) === LF) pos = 1;
+    }
+    // Nearest CR / LF at or after pos; each is searched again only once consumed, so a chunk
+    // without CR costs one failed search, not one per line.
+    let cr = text.indexOf('\r', pos);
+    let lf = text.indexOf('\n', pos);
+    while (pos < len) {
+      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+      const start = pos;
+      let end: number;
+      if (lf !== -1 && (cr === -1 || lf < cr)) {
+        end = lf;
+        pos = lf + 1;
+      } else if (cr !== -1) {
+        end = cr;
+        pos = cr + 1;
+        // A CR ends the line now; whether it is half of a CRLF is settled by the next chunk.
+        if (pos === len) skipLF = true;
+        else if (text.charCodeAt(pos) === LF) pos++;
+      } else {
+        keepPartial(start === 0 ? text : text.slice(start));
+        return;
+      }
+      if (pendingLength === 0) interpret(text, start, end);
+      else completePending(text.slice(start, end));
+    }
+  }
+
+  function keepPartial(piece: string): void {
+    pendingLength += piece.length;
+    if (discarding) return;
+    // Checked as the line grows, so an endless line is caught without buffering it.
+    if (fields.dataSize + pendingLength > maxEventSize) {
+      pieces.length = 0;
+      tooLarge(fields.dataSize + pendingLength);
+      return;
+    }
+    pieces.push(piece);
+  }
+
+  function completePending(last: string): void {
+    pendingLength = 0;
+    if (discarding) return; // a non-blank line of the discarded event
+    pieces.push(last);
+    const line = pieces.join('');
+    pieces.length = 0;
+    interpret(line, 0, line.length);
+  }
+
+  /** One complete line, `s[start, end)`. */
+  function interpret(s: string, start: number, end: number): void {
+    if (start === end) {
+      if (discarding) {
+        discarding = false;
+        fields.discardBlock();
+      } else {
+        fields.dispatch();
+      }
+    } else if (!discarding) {
+      if (fields.dataSize + (end - start) > maxEventSize) tooLarge(fields.dataSize + (end - start));
+      else fields.line(s, start, end);
+    }
+  }
+
+  function tooLarge(size: number): void {
+    discarding = true;
+    callbacks.onError?.(eventTooLarge(size, maxEventSize));
+  }
+
+  return {
+    feed(chunk: Uint8Array | string): void {
+      feedText(typeof chunk === 'string' ? decoder.end() + chunk : decoder.decode(chunk));
+    },
+    reset(opts?: { consume?: boolean | undefined }): void {
+      const tail = decoder.end();
+      if (opts?.consume) {
+        feedText(tail);
+        if (pendingLength !== 0) completePending('');
+      }
+      pieces.length = 0;
+      pendingLength = 0;
+      skipLF = false;
+      atStreamStart = true;
+      discarding = false;
+      fields.discardBlock();
+    },
+    get lastEventId(): string {
+      return fields.lastEventId;
+    },
+  };
+}

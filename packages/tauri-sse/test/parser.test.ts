@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createParser, DEFAULT_MAX_EVENT_SIZE, ParseError, type ParsedEvent } from '../src/parser/index.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function collect(options?: Parameters<typeof createParser>[1]) {
+  const events: ParsedEvent[] = [];
+  const retries: number[] = [];
+  const comments: string[] = [];
+  const errors: ParseError[] = [];
+  const parser = createParser(
+    {
+      onEvent: (e) => events.push(e),
+      onRetry: (ms) => retries.push(ms),
+      onComment: (c) => comments.push(c),
+      onError: (e) => errors.push(e),
+    },
+    options,
+  );
+  return { parser, events, retries, comments, errors };
+}
+
+describe('createParser API', () => {
+  it('works with no callbacks at all', () => {
+    const parser = createParser({});
+    parser.feed('retry: 1\n: c\nid: 1\ndata: x\n\ndata: ' + 'y'.repeat(50) + '\n\n');
+    assert.equal(parser.lastEventId, '1');
+  });
+
+  it('rejects a bare function and a non-positive maxEventSize', () => {
+    assert.throws(() => createParser((() => {}) as never), TypeError);
+    assert.throws(() => createParser({}, { maxEventSize: 0 }), RangeError);
+    assert.throws(() => createParser({}, { maxEventSize: Number.NaN }), RangeError);
+  });
+
+  it('emits eventsource-parser shaped events: event and id undefined unless set', () => {
+    const { parser, events } = collect();
+    parser.feed('data: a\n\nevent: t\nid: 7\ndata: b\n\nevent:\ndata: c\n\n');
+    assert.deepEqual(
+      events.map((e) => [e.data, e.event, e.id]),
+      [
+        ['a', undefined, undefined],
+        ['b', 't', '7'],
+        ['c', undefined, '7'],
+      ],
+    );
+  });
+
+  it('starts from the lastEventId option and carries it into events', () => {
+    const { parser, events } = collect({ lastEventId: '41' });
+    assert.equal(parser.lastEventId, '41');
+    parser.feed('data: a\n\n');
+    assert.equal(events[0]?.id, '41');
+  });
+
+  it('gives the same result for bytes and for text', () => {
+    const input = '\ufeffid: ü\r\nevent: e\r\ndata: 😀\r\n\r\n: note\rretry: 9\n\n';
+    const a = collect();
+    const b = collect();
+    a.parser.feed(enc(input));
+    b.parser.feed(input);
+    for (const key of ['events', 'retries', 'comments'] as const) assert.deepEqual(a[key], b[key]);
+    assert.equal(a.parser.lastEventId, b.parser.lastEventId);
+    assert.equal(a.events.length, 1);
+  });
+
+  it('does not keep references to a fed buffer the caller reuses', () => {
+    const { parser, events } = collect();
+    const buffer = new Uint8Array(8);
+    const bytes = enc('data: €\n\n'); // € is 3 bytes, cut after its first byte below
+    buffer.set(bytes.subarray(0, 7));
+    parser.feed(buffer.subarray(0, 7));
+    buffer.fill(0x41);
+    buffer.set(bytes.subarray(7));
+    parser.feed(buffer.subarray(0, bytes.length - 7));
+    assert.deepEqual(events.map((e) => e.data), ['€']);
+  });
+});
+
+describe('reset()', () => {
+  it('discards the unterminated block but keeps the last event ID string', () => {
+    const { parser, events } = collect();
+    parser.feed('id: 1\ndata: a\n\nid: 2\ndata: b\n');
+    parser.reset();
+    parser.feed('\ndata: c\n\n');
+    assert.deepEqual(events.map((e) => [e.data, e.id]), [['a', '1'], ['c', '1']]);
+    assert.equal(parser.lastEventId, '1');
+  });
+
+  it('with consume: true interprets the pending line as if it had ended', () => {
+    const { parser, retries, comments, events } = collect();
+    parser.feed('retry: 250');
+    parser.reset({ consume: true });
+    parser.feed(': bye');
+    parser.reset({ consume: true });
+    parser.feed('data: never dispatched');
+    parser.reset({ consume: true });
+    parser.feed('retry: 1');
+    parser.reset();
+    assert.deepEqual(retries, [250]);
+    assert.deepEqual(comments, ['bye']);
+    assert.deepEqual(events, []);
+  });
+
+  it('with consume: true turns a dangling partial code point into U+FFFD', () => {
+    const { parser, comments } = collect();
+    parser.feed(new Uint8Array([0x3a, 0xe2, 0x82]));
+    parser.reset({ consume: true });
+    assert.deepEqual(comments, ['\ufffd']);
+  });
+
+  it('starts a new stream: BOM stripped again, a CR before it does not swallow a LF after it', () => {
+    const { parser, events } = collect();
+    parser.feed(enc('\ufeffdata: a\n\ndata: b\r'));
+    parser.reset();
+    parser.feed(enc('\ufeffdata: c\n'));
+    parser.feed('\n');
+    assert.deepEqual(events.map((e) => e.data), ['a', 'c']);
+  });
+
+  it('ends an oversize event: the next stream is parsed normally', () => {
+    const { parser, events, errors } = collect({ maxEventSize: 8 });
+    parser.feed('data: 0123456789');
+    parser.reset();
+    parser.feed('data: ok\n\n');
+    assert.equal(errors.length, 1);
+    assert.deepEqual(events.map((e) => e.data), ['ok']);
+  });
+});
+
+describe('maxEventSize', () => {
+  it('reports a typed ParseError with size and limit, once per event, and keeps parsing', () => {
+    const { parser, events, errors } = collect({ maxEventSize: 32 });
+    parser.feed('data: first\n\ndata: ' + 'x'.repeat(40));
+    assert.deepEqual(events.map((e) => e.data), ['first'], 'events before the oversize one are delivered at once');
+    parser.feed('x'.repeat(1000) + '\ndata: ' + 'y'.repeat(100) + '\n\ndata: last\n\n');
+    assert.deepEqual(events.map((e) => e.data), ['first', 'last']);
+    assert.equal(errors.length, 1);
+    const [err] = errors;
+    assert.ok(err instanceof ParseError && err instanceof Error);
+    assert.equal(err.name, 'ParseError');
+    assert.equal(err.type, 'event-too-large');
+    assert.equal(err.limit, 32);
+    assert.ok(err.size > 32);
+    assert.match(err.message, /\b32\b/);
+    assert.ok(err.message.includes(String(err.size)));
+  });
+
+  it('defaults to 1 MiB of data buffer plus current line', () => {
+    assert.equal(DEFAULT_MAX_EVENT_SIZE, 1048576);
+    const { parser, events, errors } = collect();
+    const fits = 'data:' + 'a'.repeat(DEFAULT_MAX_EVENT_SIZE - 5);
+    parser.feed(fits + '\n\n' + fits + 'a\n\n');
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.data.length, DEFAULT_MAX_EVENT_SIZE - 5);
+    assert.equal(errors.length, 1);
+  });
+});
+
+describe('work stays linear in the input', () => {
+  /**
+   * Counts characters touched by the string primitives the parser relies on, so a parser that
+   * re-joins or re-scans the pending line on every chunk shows up as quadratic work, without timing.
+   */
+  function countWork(fn: () => void): number {
+    let work = 0;
+    const proto = String.prototype;
+    const { indexOf, slice } = proto;
+    const { join } = Array.prototype;
+    const decode = TextDecoder.prototype.decode;
+    proto.indexOf = function (this: string, search: string, from?: number) {
+      work += this.length - (from ?? 0);
+      return indexOf.call(this, search, from);
+    };
+    proto.slice = function (this: string, start?: number, end?: number) {
+      const result = slice.call(this, start, end);
+      work += result.length;
+      return result;
+    };
+    Array.prototype.join = function (this: unknown[], sep?: string) {
+      const result = join.call(this, sep);
+      work += result.length;
+      return result;
+    };
+    TextDecoder.prototype.decode = function (this: TextDecoder, ...args: Parameters<TextDecoder['decode']>) {
+      const result = decode.apply(this, args);
+      work += result.length;
+      return result;
+    };
+    try {
+      fn();
+    } finally {
+      Object.assign(proto, { indexOf, slice });
+      Array.prototype.join = join;
+      TextDecoder.prototype.decode = decode;
+    }
+    return work;
+  }
+
+  const feeds: [string, (s: string) => Uint8Array | string][] = [
+    ['byte', enc],
+    ['character', (s) => s],
+  ];
+  for (const [unit, toChunk] of feeds) {
+    it(`a 64 KiB event fed one ${unit} at a time`, () => {
+      const input = 'data: ' + 'z'.repeat(64 * 1024) + '\n\n';
+      const { parser, events } = collect();
+      const chunks = Array.from(input, (c) => toChunk(c));
+      const work = countWork(() => {
+        for (const chunk of chunks) parser.feed(chunk);
+      });
+      assert.equal(events[0]?.data.length, 64 * 1024);
+      // Quadratic handling would be ~2e9 here; linear is a small multiple of 65544.
+      assert.ok(work < 10 * input.length, `work ${work} for ${input.length} characters`);
+    });
+  }
+});
