@@ -1,0 +1,16 @@
+export { EventSource, SseErrorEvent } from './event-source.js';
+export type { EventSourceInit } from './event-source.js';
+export { source, SourceEvent } from './iterator.js';
+export type { EventStream, SourceOptions } from './iterator.js';
+export type { SourceInit } from './options.js';
+export { createParser, ParseError, DEFAULT_MAX_EVENT_SIZE } from './parser/index.js';
+export type { EventSourceMessage, EventSourceParser, ParsedEvent, ParserCallbacks, ParserOptions, ParseErrorType } from './parser/index.js';
+export { SseError } from './core/errors.js';
+export type { SseErrorKind, WireError } from './core/errors.js';
+export type { SourceMessage, MessageSink } from './core/messages.js';
+export type { FetchLike, HeadersSource, SourceRequest, Transport, TransportConnection } from './core/transport.js';
+export { DEFAULT_RETRY, parseRetryAfter, reconnectDelay, resolveRetry } from './core/retry.js';
+export type { RetryOptions, RetryPolicy } from './core/retry.js';
+export type { ReadyState } from './core/source.js';
+export { fetchTransport, nativeTransport } from './transports/index.js';
+export type { TransportName } from './transports/index.js';
