@@ -45,7 +45,9 @@ function flag(params: URLSearchParams, name: string): boolean {
 }
 
 export function parseKnobs(params: URLSearchParams): Knobs {
-  const count = int(params, 'count');
+  const nonewline = int(params, 'nonewline');
+  // nonewline follows the regular events, so it needs a finite count (default: none before it).
+  const count = int(params, 'count') ?? (nonewline === undefined ? undefined : 0);
   const rate = int(params, 'rate', 1);
   const llm = flag(params, 'llm');
   const nl = params.get('nl') ?? 'lf';
@@ -73,6 +75,6 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     nl: lineEnd,
     tag: params.get('tag') ?? undefined,
     hang: flag(params, 'hang'),
-    nonewline: int(params, 'nonewline'),
+    nonewline,
   };
 }

@@ -34,44 +34,43 @@ export async function writeStream(res: ServerResponse, knobs: Knobs, request: St
   // hang: headers only, then silence on an open socket (a half-open connection, for idle timeouts).
   if (knobs.hang) return;
   if (knobs.retry !== undefined) await out.write(`retry: ${knobs.retry}${knobs.nl}${knobs.nl}`);
-  if (knobs.nonewline !== undefined) {
-    await writeWithoutNewline(out, knobs.nonewline);
-  } else {
-    if (knobs.echo) {
-      await out.write(formatEvent({ event: knobs.event, data: JSON.stringify(request) }, knobs.nl));
-    }
-    await (knobs.llm ? writeTokens(out, knobs) : writeEvents(out, knobs, firstEventNumber(knobs, request.lastEventId)));
-  }
+  if (knobs.echo) await out.write(formatEvent({ event: knobs.event, data: JSON.stringify(request) }, knobs.nl));
+  const first = firstEventNumber(knobs, request.lastEventId);
+  const completed = knobs.llm ? await writeTokens(out, knobs) : await writeEvents(out, knobs, first);
+  if (completed && knobs.nonewline !== undefined) await writeWithoutNewline(out, knobs.nonewline);
   if (!out.closed) res.end();
 }
 
-async function writeEvents(out: StreamWriter, knobs: Knobs, first: number): Promise<void> {
+/** Writes the numbered events; false when the stream stopped early (client gone or `drop`). */
+async function writeEvents(out: StreamWriter, knobs: Knobs, first: number): Promise<boolean> {
   const start = performance.now();
   for (let n = first, sent = 0; knobs.count === undefined || n <= knobs.count; n++) {
     // Scheduled from the start time, so `rate` does not drift with write times.
     if (sent > 0) await out.wait(start + sent * knobs.interval - performance.now());
-    if (out.closed) return;
+    if (out.closed) return false;
     const id = knobs.ids ? String(n) : undefined;
     await out.write(formatEvent({ id, event: knobs.event, data: payload(n, knobs.size) }, knobs.nl));
     sent++;
     if (knobs.drop !== undefined && sent >= knobs.drop) {
       // Simulates a network failure mid-stream: no clean end of the response.
       out.drop();
-      return;
+      return false;
     }
   }
+  return !out.closed;
 }
 
-async function writeTokens(out: StreamWriter, knobs: Knobs): Promise<void> {
+async function writeTokens(out: StreamWriter, knobs: Knobs): Promise<boolean> {
   const words = LLM_TEXT.split(/(?<= )/);
   const count = knobs.count ?? words.length;
   for (let i = 0; i < count; i++) {
     if (i > 0) await out.wait(knobs.interval);
-    if (out.closed) return;
+    if (out.closed) return false;
     const token = words[i % words.length] ?? '';
     await out.write(formatEvent({ event: knobs.event, data: JSON.stringify({ token }) }, knobs.nl));
   }
   await out.write(formatEvent({ data: '[DONE]' }, knobs.nl));
+  return !out.closed;
 }
 
 async function writeWithoutNewline(out: StreamWriter, bytes: number): Promise<void> {

@@ -23,14 +23,14 @@ export function formatEvent(event: OutgoingEvent, nl: string): string {
 export class StreamWriter {
   readonly #res: ServerResponse;
   readonly #slow: number | undefined;
-  readonly signal: AbortSignal;
+  /** Aborted when the client leaves or the stream is dropped: every wait and write stops. */
+  readonly #gone = new AbortController();
+  readonly signal: AbortSignal = this.#gone.signal;
 
   constructor(res: ServerResponse, slow: number | undefined) {
     this.#res = res;
     this.#slow = slow;
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    this.signal = gone.signal;
+    res.once('close', () => this.#gone.abort());
   }
 
   /**
@@ -38,6 +38,7 @@ export class StreamWriter {
    * written bytes are flushed, so the events before the drop do arrive.
    */
   drop(): void {
+    this.#gone.abort();
     this.#res.socket?.destroySoon();
   }
 

@@ -38,7 +38,7 @@ export interface EventStream extends AsyncIterableIterator<SourceEvent> {
 /**
  * `for await (const event of source(url, options))`: yields every event; reconnections are
  * transparent; a fatal error (the source fails) rejects with the `SseError` after the events
- * received before it; `break` closes the connection.
+ * received before it, except a 204 No Content, which ends the iteration; `break` closes the connection.
  */
 export function source(url: string | URL, options: SourceOptions = {}): EventStream {
   return new SourceIterator(parseUrl(url), options);
@@ -68,7 +68,9 @@ class SourceIterator implements EventStream {
       event: (event) => this.#push(event),
       error: (error) => {
         // Reestablishing and warnings are transparent; only a failed source ends the iteration.
-        if (this.#core.readyState === CLOSED) this.#finish({ error });
+        if (this.#core.readyState !== CLOSED) return;
+        // 204 No Content is the spec's way for a server to say "no more": a clean end here.
+        this.#finish(error.kind === 'http-status' && error.status === 204 ? {} : { error });
       },
     });
     const { signal } = options;
