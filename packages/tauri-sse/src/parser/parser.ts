@@ -70,6 +70,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       if (pendingLength === 0) interpret(text, start, end);
       else completePending(text.slice(start, end));
+      // A LF right after a line end is a blank line: the end of most events. Taking it here saves
+      // a search and a loop turn per event.
+      if (text.charCodeAt(pos) === LF) {
+        interpret(text, pos, pos);
+        pos++;
+      }
     }
   }
 

@@ -1,0 +1,77 @@
+/**
+ * Deterministic benchmark corpus, mirrored by the Rust benchmark: same generator, same bytes.
+ *
+ * Random numbers: a 32-bit LCG, `state = state * 1664525 + 1013904223 (mod 2^32)`, seeded with 1
+ * per workload; `pick(n)` = `next() % n`. Each workload appends events until it holds at least
+ * `CORPUS_BYTES` bytes of UTF-8.
+ */
+export const CORPUS_BYTES = 4 * 1024 * 1024;
+export const CHUNK_SIZES = [64, 1024, 16 * 1024];
+
+class Lcg {
+  private state = 1;
+  pick(n: number): number {
+    this.state = (Math.imul(this.state, 1664525) + 1013904223) >>> 0;
+    return this.state % n;
+  }
+}
+
+// LLM tokens, a few of them multi-byte so that chunk boundaries also split code points.
+const TOKENS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.', ',', ' and',
+  ' café', ' naïve', ' —', ' 日本', ' 🙂', '\\n', ' \\"quoted\\"', ' token'];
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa'];
+
+export interface Workload {
+  name: string;
+  describe: string;
+  bytes: Uint8Array;
+}
+
+function build(makeEvent: (rng: Lcg, n: number) => string): Uint8Array {
+  const rng = new Lcg();
+  const parts: string[] = [];
+  let size = 0;
+  for (let n = 0; size < CORPUS_BYTES; n++) {
+    const event = makeEvent(rng, n);
+    parts.push(event);
+    size += Buffer.byteLength(event);
+  }
+  return new TextEncoder().encode(parts.join(''));
+}
+
+export function workloads(): Workload[] {
+  return [
+    {
+      name: 'llm',
+      describe: 'LLM token stream: `data: {"choices":[{"delta":{"content":TOKEN}}]}` LF',
+      bytes: build((rng) => `data: {"choices":[{"delta":{"content":"${TOKENS[rng.pick(TOKENS.length)]}"}}]}\n\n`),
+    },
+    {
+      name: 'crlf-id-event',
+      describe: 'CRLF events with `id:` and `event:` fields',
+      bytes: build((rng, n) => `id: ${n}\r\nevent: update\r\ndata: {"seq":${n},"value":${rng.pick(100000)}}\r\n\r\n`),
+    },
+    {
+      name: 'multiline',
+      describe: '5 data lines of 6 words each',
+      bytes: build((rng) => {
+        let event = '';
+        for (let l = 0; l < 5; l++) {
+          const words: string[] = [];
+          for (let w = 0; w < 6; w++) words.push(WORDS[rng.pick(WORDS.length)] as string);
+          event += `data: ${words.join(' ')}\n`;
+        }
+        return event + '\n';
+      }),
+    },
+    {
+      name: '64k-events',
+      describe: '64 KiB single-line events of a-z',
+      bytes: build((rng) => {
+        const codes = new Array<number>(64 * 1024);
+        for (let i = 0; i < codes.length; i++) codes[i] = 97 + rng.pick(26);
+        return `data: ${String.fromCharCode(...codes)}\n\n`;
+      }),
+    },
+  ];
+}

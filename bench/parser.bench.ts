@@ -1,0 +1,101 @@
+/**
+ * Parser throughput, bytes in (UTF-8 decoding included): tauri-sse's `createParser().feed(bytes)`
+ * against `eventsource-parser` fed by a streaming `TextDecoder`, in the same process.
+ * Run: `npm run bench` (= `node --import tsx bench/parser.bench.ts`) at the repository root.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createParser as createEsParser } from 'eventsource-parser';
+import { createParser } from '../packages/tauri-sse/src/parser/index.js';
+import { CHUNK_SIZES, workloads } from './corpus.js';
+
+const WARMUP_RUNS = 3;
+const RUNS = 9;
+
+interface Tally {
+  events: number;
+  chars: number;
+}
+
+type Feeder = (chunks: Uint8Array[]) => Tally;
+
+function ours(chunks: Uint8Array[]): Tally {
+  const tally = { events: 0, chars: 0 };
+  const parser = createParser({
+    onEvent(e) {
+      tally.events++;
+      tally.chars += e.data.length;
+    },
+  });
+  for (const chunk of chunks) parser.feed(chunk);
+  return tally;
+}
+
+function theirs(chunks: Uint8Array[]): Tally {
+  const tally = { events: 0, chars: 0 };
+  const parser = createEsParser({
+    onEvent(e) {
+      tally.events++;
+      tally.chars += e.data.length;
+    },
+  });
+  const decoder = new TextDecoder();
+  for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+  return tally;
+}
+
+function split(bytes: Uint8Array, size: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  return chunks;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] as number;
+}
+
+/** Median MB/s of each feeder; runs alternate between them so drift hits both alike. */
+function measure(feeders: Feeder[], chunks: Uint8Array[], bytes: number): number[] {
+  const times: number[][] = feeders.map(() => []);
+  for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
+    feeders.forEach((feed, i) => {
+      const start = process.hrtime.bigint();
+      feed(chunks);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (run >= WARMUP_RUNS) times[i]?.push(ms);
+    });
+  }
+  return times.map((t) => bytes / 1e6 / (median(t) / 1e3));
+}
+
+function version(pkgJson: string): string {
+  return (JSON.parse(readFileSync(new URL(pkgJson, import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+const cpu = cpus();
+console.log(`machine: ${cpu[0]?.model.trim()}, ${cpu.length} cores, Node ${process.version}`);
+console.log(
+  `packages: tauri-sse ${version('../packages/tauri-sse/package.json')}, ` +
+    `eventsource-parser ${version('../node_modules/eventsource-parser/package.json')}`,
+);
+console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n`);
+console.log('| workload | chunk | tauri-sse MB/s | eventsource-parser MB/s | ratio |');
+console.log('|---|---:|---:|---:|---:|');
+
+const ratios: number[] = [];
+for (const workload of workloads()) {
+  for (const size of CHUNK_SIZES) {
+    const chunks = split(workload.bytes, size);
+    const a = ours(chunks);
+    const b = theirs(chunks);
+    if (a.events !== b.events || a.chars !== b.chars) {
+      throw new Error(`${workload.name}/${size}: parsers disagree (${JSON.stringify(a)} vs ${JSON.stringify(b)})`);
+    }
+    const [mine, other] = measure([ours, theirs], chunks, workload.bytes.length) as [number, number];
+    ratios.push(mine / other);
+    console.log(`| ${workload.name} | ${size} | ${mine.toFixed(0)} | ${other.toFixed(0)} | ${(mine / other).toFixed(2)}x |`);
+  }
+}
+const geomean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
+console.log(`\ngeometric mean ratio: ${geomean.toFixed(2)}x (min ${Math.min(...ratios).toFixed(2)}x)`);
