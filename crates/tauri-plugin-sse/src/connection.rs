@@ -1,0 +1,485 @@
+//! One connection: the EventSource reconnect loop (WHATWG HTML §9.2.3 "Processing model") in a
+//! task, writing [`Message`]s to a [`Sink`]. The TS `fetch` transport runs the same loop; the
+//! names, defaults and retry formula are docs/architecture.md's.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::{
+    error::{Error, Result},
+    parser::{Event, Item, Parser},
+    retry::{parse_retry_after, RetryPolicy},
+    scope::{normalize, Scope},
+    sink::Sink,
+};
+
+/// Same bound as browsers and reqwest's default policy.
+const MAX_REDIRECTS: usize = 20;
+
+/// What a connection reports, in order; serialized as the wire protocol's Channel messages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Message {
+    /// A 200 `text/event-stream` response arrived (after any redirects, at `url`).
+    Open {
+        status: u16,
+        url: String,
+        headers: BTreeMap<String, String>,
+    },
+    /// The events parsed from one read, in order.
+    Events { events: Vec<Event> },
+    /// The server sent `retry:`; the reconnection time is now `delay` ms.
+    Retry { delay: u64 },
+    /// `reconnect_in` set: the connection is reestablished after that many ms. `fatal`: the
+    /// connection failed and `Closed` follows. Neither: the stream goes on (`event-too-large`).
+    #[serde(rename_all = "camelCase")]
+    Error {
+        error: Error,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reconnect_in: Option<u64>,
+        fatal: bool,
+    },
+    /// A kept-alive connection's buffer, replayed on attach, lost this many events.
+    Overflow { dropped: u64 },
+    /// Nothing follows.
+    Closed,
+}
+
+/// Options of the stream itself (wire: `maxEventSize`, `lastEventId`, `retry`, `idleTimeout`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StreamOptions {
+    /// Bytes; `None` = the plugin's default (1 MiB unless the Builder says otherwise).
+    pub max_event_size: Option<usize>,
+    /// Sent as `Last-Event-ID` on the first request, to resume a known stream.
+    pub last_event_id: Option<String>,
+    pub retry: RetryPolicy,
+    /// Ms of silence (no byte, not even a comment) before reconnecting; `None` = never.
+    pub idle_timeout: Option<u64>,
+}
+
+/// A stream to open: URL, method, headers, body and options. Validated on construction.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(crate) url: Url,
+    pub(crate) method: Method,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) options: StreamOptions,
+}
+
+impl Request {
+    /// A `GET` of `url` (http or https, no credentials in it).
+    pub fn new(url: &str) -> Result<Self> {
+        Ok(Self {
+            url: normalize(url, None)?,
+            method: Method::GET,
+            headers: HeaderMap::new(),
+            body: None,
+            options: StreamOptions::default(),
+        })
+    }
+
+    pub fn method(mut self, method: &str) -> Result<Self> {
+        self.method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| Error::InvalidOptions(format!("`{method}` is not an HTTP method")))?;
+        Ok(self)
+    }
+
+    /// Appends a header. Names and values are checked like `fetch` does (no CR, LF or NUL).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
+        let invalid = |reason: &str| Error::InvalidHeader {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        };
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("not a valid header name"))?;
+        let header_value = HeaderValue::from_str(value)
+            .map_err(|_| invalid("the value contains a control character such as CR or LF"))?;
+        self.headers.append(header_name, header_value);
+        Ok(self)
+    }
+
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn options(mut self, options: StreamOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+/// Why an attempt ended.
+enum Outcome {
+    /// Reestablish: network error, end of stream, idle timeout, or a status in `on_status`.
+    Reconnect {
+        error: Error,
+        retry_after: Option<u64>,
+    },
+    /// Fail the connection.
+    Fatal(Error),
+    /// The sink has no reader any more.
+    Gone,
+}
+
+/// Runs the connection until it fails or its sink is gone. Dropping the future (aborting its
+/// task) drops the response, which closes the HTTP connection.
+pub(crate) async fn run(
+    client: reqwest::Client,
+    request: Request,
+    scope: Option<Scope>,
+    default_max_event_size: usize,
+    mut sink: impl Sink,
+) {
+    let options = &request.options;
+    let mut connection = Connection {
+        client,
+        scope,
+        parser: Parser::new(
+            options.max_event_size.unwrap_or(default_max_event_size),
+            options.last_event_id.clone(),
+        ),
+        reconnection_time: options.retry.initial_delay,
+        idle: options.idle_timeout.map(Duration::from_millis),
+        request: &request,
+    };
+    let policy = &options.retry;
+    let mut attempt: u32 = 0;
+    loop {
+        let (error, retry_after) = match connection.attempt(&mut sink, &mut attempt).await {
+            Outcome::Gone => return,
+            Outcome::Fatal(error) => return fail(&mut sink, error).await,
+            Outcome::Reconnect { error, retry_after } => (error, retry_after),
+        };
+        attempt = attempt.saturating_add(1);
+        if policy.exhausted(attempt) {
+            let attempts = attempt - 1;
+            let last = Box::new(error);
+            return fail(&mut sink, Error::MaxAttempts { attempts, last }).await;
+        }
+        let delay = policy.delay(
+            connection.reconnection_time,
+            attempt,
+            retry_after,
+            fastrand::f64(),
+        );
+        let message = Message::Error {
+            error,
+            reconnect_in: Some(delay),
+            fatal: false,
+        };
+        if !sink.send(message).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+}
+
+async fn fail(sink: &mut impl Sink, error: Error) {
+    let message = Message::Error {
+        error,
+        reconnect_in: None,
+        fatal: true,
+    };
+    if sink.send(message).await {
+        sink.send(Message::Closed).await;
+    }
+}
+
+struct Connection<'a> {
+    client: reqwest::Client,
+    scope: Option<Scope>,
+    parser: Parser,
+    /// spec: the event stream's reconnection time (`retry:` updates it).
+    reconnection_time: u64,
+    idle: Option<Duration>,
+    request: &'a Request,
+}
+
+impl Connection<'_> {
+    /// One request: open it, then read until it ends. `attempt` is reset on a successful open.
+    async fn attempt(&mut self, sink: &mut impl Sink, attempt: &mut u32) -> Outcome {
+        let response = match self.with_idle_timeout(self.open()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(outcome)) | Err(outcome) => return outcome,
+        };
+        let status = response.status();
+        let url = response.url().to_string();
+        if status != StatusCode::OK {
+            let error = Error::HttpStatus {
+                status: status.as_u16(),
+                url,
+            };
+            return if self.request.options.retry.on_status.contains(&status.as_u16()) {
+                let retry_after = response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+                Outcome::Reconnect { error, retry_after }
+            } else {
+                Outcome::Fatal(error)
+            };
+        }
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        if !is_event_stream(&content_type) {
+            return Outcome::Fatal(Error::ContentType { content_type, url });
+        }
+        *attempt = 0;
+        let open = Message::Open {
+            status: status.as_u16(),
+            url,
+            headers: header_map(response.headers()),
+        };
+        if !sink.send(open).await {
+            return Outcome::Gone;
+        }
+        let outcome = self.read(response, sink).await;
+        // spec: pending data of an unterminated block is discarded at the end of the stream
+        self.parser.reset();
+        outcome
+    }
+
+    /// Sends the request, following redirects by hand so that the scope is checked on every
+    /// hop and credentials do not travel to another origin.
+    async fn open(&self) -> std::result::Result<reqwest::Response, Outcome> {
+        let request = self.request;
+        let mut url = request.url.clone();
+        let mut method = request.method.clone();
+        let mut body = request.body.clone();
+        let mut headers = request.headers.clone();
+        // spec: `Accept: text/event-stream`, no caching, `Last-Event-ID` when one is known
+        headers.insert(header::ACCEPT, HeaderValue::from_static("text/event-stream"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let last_event_id = self.parser.last_event_id().unwrap_or_default();
+        if !last_event_id.is_empty() {
+            // The parser never stores an ID with NUL, but LF/CR may be there: drop such IDs.
+            if let Ok(value) = HeaderValue::from_str(last_event_id) {
+                headers.insert("last-event-id", value);
+            }
+        }
+        for _ in 0..=MAX_REDIRECTS {
+            if let Some(scope) = &self.scope {
+                scope.check(&url).map_err(Outcome::Fatal)?;
+            }
+            let mut builder = self
+                .client
+                .request(method.clone(), url.clone())
+                .headers(headers.clone());
+            if let Some(body) = &body {
+                builder = builder.body(body.clone());
+            }
+            let response = builder.send().await.map_err(|e| Outcome::Reconnect {
+                error: Error::network(&e),
+                retry_after: None,
+            })?;
+            let Some(location) = redirect_location(&response) else {
+                return Ok(response);
+            };
+            let next = normalize(&location, Some(&url)).map_err(Outcome::Fatal)?;
+            if next.origin() != url.origin() {
+                // fetch: credentials set for one origin are not forwarded to another
+                for name in [
+                    header::AUTHORIZATION,
+                    header::COOKIE,
+                    header::PROXY_AUTHORIZATION,
+                ] {
+                    headers.remove(name);
+                }
+            }
+            // fetch "HTTP-redirect fetch" step 12: 303, and 301/302 after POST, become GET
+            let status = response.status();
+            if (status == StatusCode::SEE_OTHER && method != Method::GET && method != Method::HEAD)
+                || (matches!(status.as_u16(), 301 | 302) && method == Method::POST)
+            {
+                method = Method::GET;
+                body = None;
+                for name in [
+                    header::CONTENT_TYPE,
+                    header::CONTENT_LENGTH,
+                    header::CONTENT_ENCODING,
+                    header::CONTENT_LANGUAGE,
+                ] {
+                    headers.remove(name);
+                }
+            }
+            url = next;
+        }
+        Err(Outcome::Reconnect {
+            error: Error::Network(format!("more than {MAX_REDIRECTS} redirects")),
+            retry_after: None,
+        })
+    }
+
+    /// Reads the body, sending each read's events as one batch, until the stream ends.
+    async fn read(&mut self, mut response: reqwest::Response, sink: &mut impl Sink) -> Outcome {
+        let mut items = Vec::new();
+        loop {
+            let chunk = match self.with_idle_timeout(response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => {
+                    return reconnect(Error::Network("the server ended the stream".into()))
+                }
+                Ok(Err(e)) => return reconnect(Error::network(&e)),
+                Err(timeout) => return timeout,
+            };
+            self.parser.feed(&chunk, &mut |item| items.push(item));
+            for message in self.messages(items.drain(..)) {
+                if !sink.send(message).await {
+                    return Outcome::Gone;
+                }
+            }
+        }
+    }
+
+    /// Turns one read's parser output into messages: consecutive events become one batch.
+    fn messages(&mut self, items: impl Iterator<Item = Item>) -> Vec<Message> {
+        let mut messages = Vec::new();
+        let mut batch = Vec::new();
+        for item in items {
+            let message = match item {
+                Item::Event(event) => {
+                    batch.push(event);
+                    continue;
+                }
+                Item::Comment(_) => continue,
+                Item::Retry(delay) => {
+                    self.reconnection_time = delay;
+                    Message::Retry { delay }
+                }
+                Item::EventTooLarge { max_event_size } => Message::Error {
+                    error: Error::EventTooLarge(max_event_size),
+                    reconnect_in: None,
+                    fatal: false,
+                },
+            };
+            if !batch.is_empty() {
+                messages.push(Message::Events {
+                    events: std::mem::take(&mut batch),
+                });
+            }
+            messages.push(message);
+        }
+        if !batch.is_empty() {
+            messages.push(Message::Events { events: batch });
+        }
+        messages
+    }
+
+    /// Bounds `future` by the idle timeout; expiry means reconnecting.
+    async fn with_idle_timeout<T>(
+        &self,
+        future: impl std::future::Future<Output = T>,
+    ) -> std::result::Result<T, Outcome> {
+        let Some(idle) = self.idle else {
+            return Ok(future.await);
+        };
+        tokio::time::timeout(idle, future)
+            .await
+            .map_err(|_| reconnect(Error::IdleTimeout(idle.as_millis() as u64)))
+    }
+}
+
+fn reconnect(error: Error) -> Outcome {
+    Outcome::Reconnect {
+        error,
+        retry_after: None,
+    }
+}
+
+fn redirect_location(response: &reqwest::Response) -> Option<String> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let location = response.headers().get(header::LOCATION)?;
+    Some(String::from_utf8_lossy(location.as_bytes()).into_owned())
+}
+
+/// The MIME type essence is `text/event-stream`, whatever the parameters and case.
+fn is_event_stream(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("text/event-stream")
+}
+
+/// Response headers for `open`: lowercase names, repeated headers joined with `, `.
+fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::<String, String>::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        map.entry(name.as_str().to_string())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert_with(|| value.into_owned());
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_essence() {
+        assert!(is_event_stream("text/event-stream"));
+        assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));
+        assert!(!is_event_stream("text/plain"));
+        assert!(!is_event_stream(""));
+    }
+
+    #[test]
+    fn headers_with_crlf_are_invalid_header_errors() {
+        let request = Request::new("http://127.0.0.1/sse").unwrap();
+        let err = request
+            .clone()
+            .header("x-a", "1\r\nInjected: yes")
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::InvalidHeader);
+        let err = request.header("bad name", "1").unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::InvalidHeader);
+    }
+
+    #[test]
+    fn messages_serialize_as_the_wire_protocol() {
+        let events = Message::Events {
+            events: vec![Event {
+                event: None,
+                data: "a".into(),
+                id: Some("1".into()),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(events).unwrap(),
+            serde_json::json!({"type": "events", "events": [{"data": "a", "id": "1"}]})
+        );
+        let error = Message::Error {
+            error: Error::IdleTimeout(5),
+            reconnect_in: Some(1500),
+            fatal: false,
+        };
+        assert_eq!(
+            serde_json::to_value(error).unwrap(),
+            serde_json::json!({"type": "error", "reconnectIn": 1500, "fatal": false,
+                "error": {"kind": "idle-timeout", "message": "no data received for 5 ms"}})
+        );
+        assert_eq!(
+            serde_json::to_value(Message::Closed).unwrap(),
+            serde_json::json!({"type": "closed"})
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Errors, with the kinds of docs/architecture.md ("Error kinds").
+
+use serde::{ser::SerializeStruct, Serialize, Serializer};
+
+/// The stable, machine-readable error category (`kind` on the wire, `SseError.kind` in TS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    InvalidUrl,
+    Scope,
+    InvalidHeader,
+    InvalidOptions,
+    Network,
+    HttpStatus,
+    ContentType,
+    IdleTimeout,
+    EventTooLarge,
+    MaxAttempts,
+    NotFound,
+    Limit,
+}
+
+/// Errors of the plugin. Serialized to the webview as `{ kind, message, status? }`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    #[error("invalid URL `{url}`: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error(
+        "{url} is not allowed by the sse scope: add \
+         {{\"identifier\":\"sse:default\",\"allow\":[{{\"url\":\"{suggestion}\"}}]}} \
+         to the permissions of your capability"
+    )]
+    Scope { url: String, suggestion: String },
+    #[error("invalid header `{name}`: {reason}")]
+    InvalidHeader { name: String, reason: String },
+    #[error("invalid options: {0}")]
+    InvalidOptions(String),
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("{url} answered HTTP {status}")]
+    HttpStatus { status: u16, url: String },
+    #[error("{url} answered with content type `{content_type}`, expected `text/event-stream`")]
+    ContentType { content_type: String, url: String },
+    #[error("no data received for {0} ms")]
+    IdleTimeout(u64),
+    #[error("an event larger than {0} bytes was discarded")]
+    EventTooLarge(usize),
+    #[error("gave up after {attempts} failed attempts, the last one: {last}")]
+    MaxAttempts { attempts: u32, last: Box<Error> },
+    #[error("no such connection: {0}")]
+    NotFound(String),
+    #[error("this webview already has {0} connections, the most allowed")]
+    Limit(usize),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidUrl { .. } => ErrorKind::InvalidUrl,
+            Self::Scope { .. } => ErrorKind::Scope,
+            Self::InvalidHeader { .. } => ErrorKind::InvalidHeader,
+            Self::InvalidOptions(_) => ErrorKind::InvalidOptions,
+            Self::Network(_) => ErrorKind::Network,
+            Self::HttpStatus { .. } => ErrorKind::HttpStatus,
+            Self::ContentType { .. } => ErrorKind::ContentType,
+            Self::IdleTimeout(_) => ErrorKind::IdleTimeout,
+            Self::EventTooLarge(_) => ErrorKind::EventTooLarge,
+            Self::MaxAttempts { .. } => ErrorKind::MaxAttempts,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Limit(_) => ErrorKind::Limit,
+        }
+    }
+
+    /// The HTTP status behind the error, if a response had one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::HttpStatus { status, .. } => Some(*status),
+            Self::MaxAttempts { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    /// `reqwest::Error`'s `Display` omits its sources ("error sending request"); the cause
+    /// (connection refused, reset, DNS) is what a developer needs.
+    pub(crate) fn network(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Self::Network(message)
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let status = self.status();
+        let mut s = serializer.serialize_struct("Error", 2 + usize::from(status.is_some()))?;
+        s.serialize_field("kind", &self.kind())?;
+        s.serialize_field("message", &self.to_string())?;
+        if let Some(status) = status {
+            s.serialize_field("status", &status)?;
+        }
+        s.end()
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_kind_message_and_status() {
+        let error = Error::MaxAttempts {
+            attempts: 3,
+            last: Box::new(Error::HttpStatus {
+                status: 503,
+                url: "http://127.0.0.1/sse".into(),
+            }),
+        };
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            serde_json::json!({
+                "kind": "max-attempts",
+                "message": "gave up after 3 failed attempts, the last one: http://127.0.0.1/sse answered HTTP 503",
+                "status": 503,
+            })
+        );
+        let value = serde_json::to_value(Error::Limit(16)).unwrap();
+        assert_eq!(value["kind"], "limit");
+        assert!(value.get("status").is_none());
+    }
+}

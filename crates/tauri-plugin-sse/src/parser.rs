@@ -1,0 +1,373 @@
+//! Incremental `text/event-stream` parser (WHATWG HTML §9.2.6 "Interpreting an event stream").
+//!
+//! Bytes go in as they arrive from the network, in chunks of any size; events, `retry:` values,
+//! comments and errors come out through a callback. The parser works on bytes until a line is
+//! complete, so code points and CRLF pairs split across chunks need no special care, and each
+//! byte is scanned once (`memchr`), so a large event arriving in tiny chunks stays linear.
+//! Memory is bounded by `max_event_size`.
+
+use serde::Serialize;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One dispatched event, shaped like `eventsource-parser`'s `ParsedEvent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// The `event:` field; absent when the block had none (the type is then `message`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    pub data: String,
+    /// The last event ID buffer at dispatch; absent if it was never set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Event {
+    /// The DOM event type: the `event:` field, or `message`.
+    pub fn event_type(&self) -> &str {
+        self.event.as_deref().unwrap_or("message")
+    }
+}
+
+/// What the parser reports while reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Event(Event),
+    /// A `retry:` field made of ASCII digits: the new reconnection time in ms.
+    Retry(u64),
+    /// A line starting with `:` (one leading space stripped, like field values).
+    Comment(String),
+    /// A block exceeded `max_event_size` and is being discarded up to the next blank line.
+    EventTooLarge { max_event_size: usize },
+}
+
+#[derive(Debug)]
+pub struct Parser {
+    max_event_size: usize,
+    /// Bytes of the current, not yet terminated line.
+    line: Vec<u8>,
+    data: String,
+    event_type: Option<String>,
+    last_event_id: Option<String>,
+    /// Nothing but a prefix of the BOM has been seen since the stream started.
+    at_stream_start: bool,
+    /// The previous chunk ended with CR: a leading LF in the next one ends no line.
+    after_cr: bool,
+    /// Skipping an oversized block until the next blank line.
+    discarding: bool,
+    /// While discarding: whether the current line has any byte (a blank line ends the discard).
+    discarded_line_nonempty: bool,
+}
+
+impl Parser {
+    /// A parser for a new stream. `last_event_id` seeds the last event ID buffer (an extension,
+    /// used to resume a stream whose ID is known from an earlier session).
+    pub fn new(max_event_size: usize, last_event_id: Option<String>) -> Self {
+        Self {
+            max_event_size,
+            line: Vec::new(),
+            data: String::new(),
+            event_type: None,
+            last_event_id,
+            at_stream_start: true,
+            after_cr: false,
+            discarding: false,
+            discarded_line_nonempty: false,
+        }
+    }
+
+    /// The last event ID buffer (sent as `Last-Event-ID` when reconnecting).
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.last_event_id.as_deref()
+    }
+
+    /// End of stream: the unterminated block is discarded (spec: "any pending data must be
+    /// discarded") and the parser is ready for the next stream. The last event ID survives.
+    pub fn reset(&mut self) {
+        self.line.clear();
+        self.data.clear();
+        self.event_type = None;
+        self.at_stream_start = true;
+        self.after_cr = false;
+        self.discarding = false;
+        self.discarded_line_nonempty = false;
+    }
+
+    /// Feeds the next chunk of the stream.
+    pub fn feed(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(Item)) {
+        if self.at_stream_start {
+            match self.strip_bom(chunk) {
+                Some(rest) => chunk = rest,
+                None => return,
+            }
+        }
+        if self.after_cr && !chunk.is_empty() {
+            self.after_cr = false;
+            if chunk[0] == b'\n' {
+                chunk = &chunk[1..];
+            }
+        }
+        while let Some(end) = memchr::memchr2(b'\r', b'\n', chunk) {
+            let rest_start = if chunk[end] == b'\r' {
+                match chunk.get(end + 1) {
+                    Some(b'\n') => end + 2,
+                    Some(_) => end + 1,
+                    None => {
+                        self.after_cr = true;
+                        end + 1
+                    }
+                }
+            } else {
+                end + 1
+            };
+            self.end_line(&chunk[..end], emit);
+            chunk = &chunk[rest_start..];
+        }
+        self.push_partial(chunk, emit);
+    }
+
+    /// Consumes a leading UTF-8 BOM, which may itself arrive split. Returns the bytes left to
+    /// parse, or `None` while the chunk is still a proper prefix of the BOM.
+    fn strip_bom<'a>(&mut self, chunk: &'a [u8]) -> Option<&'a [u8]> {
+        let seen = self.line.len();
+        let take = (BOM.len() - seen).min(chunk.len());
+        if chunk[..take] != BOM[seen..seen + take] {
+            // Not a BOM: the bytes held back are ordinary line content (decoded as U+FFFD).
+            self.at_stream_start = false;
+            return Some(chunk);
+        }
+        if seen + take < BOM.len() {
+            self.line.extend_from_slice(chunk);
+            return None;
+        }
+        self.line.clear();
+        self.at_stream_start = false;
+        Some(&chunk[take..])
+    }
+
+    /// Appends bytes of a line whose end has not arrived yet, enforcing the size limit so that
+    /// an endless line cannot grow memory.
+    fn push_partial(&mut self, bytes: &[u8], emit: &mut impl FnMut(Item)) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.discarding {
+            self.discarded_line_nonempty = true;
+            return;
+        }
+        if self.data.len() + self.line.len() + bytes.len() > self.max_event_size {
+            self.start_discarding(emit);
+            self.discarded_line_nonempty = true;
+            return;
+        }
+        self.line.extend_from_slice(bytes);
+    }
+
+    /// A line terminator was found; `tail` is the part of the line in the current chunk.
+    fn end_line(&mut self, tail: &[u8], emit: &mut impl FnMut(Item)) {
+        if self.discarding {
+            let blank = !self.discarded_line_nonempty && tail.is_empty();
+            self.discarded_line_nonempty = false;
+            if blank {
+                // The blank line ending the oversized block: resume, dispatching nothing.
+                self.discarding = false;
+            }
+            return;
+        }
+        if self.data.len() + self.line.len() + tail.len() > self.max_event_size {
+            self.line.clear();
+            self.start_discarding(emit);
+            return;
+        }
+        if self.line.is_empty() {
+            self.process_line(tail, emit);
+        } else {
+            let mut line = std::mem::take(&mut self.line);
+            line.extend_from_slice(tail);
+            self.process_line(&line, emit);
+            line.clear();
+            self.line = line; // keep the allocation for the next long line
+        }
+    }
+
+    fn start_discarding(&mut self, emit: &mut impl FnMut(Item)) {
+        self.line.clear();
+        self.data.clear();
+        self.event_type = None;
+        self.discarding = true;
+        self.discarded_line_nonempty = false;
+        emit(Item::EventTooLarge {
+            max_event_size: self.max_event_size,
+        });
+    }
+
+    fn process_line(&mut self, line: &[u8], emit: &mut impl FnMut(Item)) {
+        if line.is_empty() {
+            return self.dispatch(emit);
+        }
+        let (field, value) = match memchr::memchr(b':', line) {
+            Some(0) => {
+                let comment = strip_leading_space(&line[1..]);
+                return emit(Item::Comment(decode(comment).into_owned()));
+            }
+            Some(colon) => (&line[..colon], strip_leading_space(&line[colon + 1..])),
+            // spec: a line without a colon is a field name with an empty value
+            None => (line, &[][..]),
+        };
+        match field {
+            b"data" => {
+                self.data.push_str(&decode(value));
+                self.data.push('\n');
+            }
+            b"event" => self.event_type = Some(decode(value).into_owned()),
+            b"id" => {
+                if memchr::memchr(0, value).is_none() {
+                    self.last_event_id = Some(decode(value).into_owned());
+                }
+            }
+            b"retry" => {
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    // More digits than fit in u64 still mean "a very long time".
+                    let ms = std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(u64::MAX);
+                    emit(Item::Retry(ms));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// spec "dispatch the event": the last event ID is committed by the caller reading
+    /// `last_event_id()` (it is the buffer itself); an empty data buffer dispatches nothing.
+    fn dispatch(&mut self, emit: &mut impl FnMut(Item)) {
+        let event_type = self.event_type.take();
+        if self.data.is_empty() {
+            return;
+        }
+        self.data.pop(); // the LF appended after the last data line
+        let data = std::mem::take(&mut self.data);
+        emit(Item::Event(Event {
+            // spec: an empty event type buffer means "message"
+            event: event_type.filter(|t| !t.is_empty()),
+            data,
+            id: self.last_event_id.clone(),
+        }));
+    }
+}
+
+fn strip_leading_space(value: &[u8]) -> &[u8] {
+    value.strip_prefix(b" ").unwrap_or(value)
+}
+
+/// A complete line never splits a code point, so decoding per line is exact.
+fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_in(chunks: &[&[u8]], max: usize) -> Vec<Item> {
+        let mut parser = Parser::new(max, None);
+        let mut items = Vec::new();
+        for chunk in chunks {
+            parser.feed(chunk, &mut |item| items.push(item));
+        }
+        items
+    }
+
+    fn event(event: Option<&str>, data: &str, id: Option<&str>) -> Item {
+        Item::Event(Event {
+            event: event.map(Into::into),
+            data: data.into(),
+            id: id.map(Into::into),
+        })
+    }
+
+    #[test]
+    fn crlf_split_across_chunks_is_one_line_end() {
+        let items = parse_in(&[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"], 1024);
+        assert_eq!(items, vec![event(None, "a\nb", None)]);
+    }
+
+    #[test]
+    fn lone_cr_ends_lines() {
+        let items = parse_in(&[b"event: x\rdata: 1\r\rdata: 2\r", b"\r"], 1024);
+        assert_eq!(
+            items,
+            vec![event(Some("x"), "1", None), event(None, "2", None)]
+        );
+    }
+
+    #[test]
+    fn bom_split_across_chunks_is_stripped_once() {
+        let items = parse_in(&[b"\xEF", b"\xBB", b"\xBFdata: a\n\n\xEF\xBB\xBFdata: b\n\n"], 64);
+        // The second BOM is not at the stream start: it is part of a field name.
+        assert_eq!(items, vec![event(None, "a", None)]);
+    }
+
+    #[test]
+    fn partial_bom_is_line_content() {
+        let items = parse_in(&[b"\xEF", b"\xBBdata: a\n\ndata: b\n\n"], 64);
+        assert_eq!(items, vec![event(None, "b", None)]);
+    }
+
+    #[test]
+    fn code_point_split_across_chunks() {
+        let items = parse_in(&[b"data: \xE2", b"\x82", b"\xAC\n\n"], 64);
+        assert_eq!(items, vec![event(None, "€", None)]);
+    }
+
+    #[test]
+    fn oversized_event_reports_once_and_resumes_after_blank_line() {
+        let mut chunks: Vec<&[u8]> = vec![b"data: ok\n\ndata: "];
+        chunks.extend(std::iter::repeat(&b"x"[..]).take(100));
+        chunks.push(b"\ndata: more\nid: 9\n\ndata: after\n\n");
+        let items = parse_in(&chunks, 32);
+        assert_eq!(
+            items,
+            vec![
+                event(None, "ok", None),
+                Item::EventTooLarge { max_event_size: 32 },
+                event(None, "after", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn reset_discards_unterminated_block_and_keeps_last_event_id() {
+        let mut parser = Parser::new(64, Some("seed".into()));
+        let mut items = Vec::new();
+        parser.feed(b"id: 7\ndata: done\n\ndata: partial", &mut |i| items.push(i));
+        parser.reset();
+        parser.feed(b"\n\ndata: next\n\n", &mut |i| items.push(i));
+        assert_eq!(
+            items,
+            vec![event(None, "done", Some("7")), event(None, "next", Some("7"))]
+        );
+        assert_eq!(parser.last_event_id(), Some("7"));
+    }
+
+    #[test]
+    fn large_event_in_tiny_chunks_is_linear() {
+        // 4 MiB one byte at a time: quadratic rescanning would take minutes, linear takes ms.
+        let size = 4 << 20;
+        let mut parser = Parser::new(size + 16, None);
+        let mut count = 0;
+        let started = std::time::Instant::now();
+        parser.feed(b"data: ", &mut |_| {});
+        for _ in 0..size {
+            parser.feed(b"x", &mut |_| {});
+        }
+        parser.feed(b"\n\n", &mut |item| {
+            if let Item::Event(e) = item {
+                count += e.data.len();
+            }
+        });
+        assert_eq!(count, size);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
