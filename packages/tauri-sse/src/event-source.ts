@@ -14,12 +14,15 @@ export class SseErrorEvent extends Event {
   /** The HTTP status, when the error came from one. */
   readonly code: number | undefined;
   readonly message: string;
+  /** ms until the next attempt while reconnecting (readyState CONNECTING); undefined otherwise. */
+  readonly reconnectIn: number | undefined;
 
-  constructor(error: SseError) {
+  constructor(error: SseError, reconnectIn: number | undefined) {
     super('error');
     this.error = error;
     this.code = error.status;
     this.message = error.message;
+    this.reconnectIn = reconnectIn;
   }
 }
 
@@ -62,7 +65,7 @@ export class EventSource extends EventTarget {
           }),
         );
       },
-      error: (error) => this.dispatchEvent(new SseErrorEvent(error)),
+      error: (error, reconnectIn) => this.dispatchEvent(new SseErrorEvent(error, reconnectIn)),
     });
     init.signal?.addEventListener('abort', () => this.close(), { once: true });
     if (init.signal?.aborted) this.close();

@@ -61,6 +61,7 @@ describe('reestablishing the connection', () => {
     const failed = performance.now();
     assert.equal(error.error.kind, 'http-status');
     assert.equal(error.code, 503);
+    assert.equal(error.reconnectIn, 1000);
     assert.equal(es.readyState, EventSource.CONNECTING);
     await once(es, 'message');
     const waited = performance.now() - failed;

@@ -227,5 +227,5 @@ function mimeEssence(type: string): string {
 
 function toSseError(kind: 'headers' | 'network', error: unknown): SseError {
   const message = error instanceof Error ? error.message : String(error);
-  return new SseError(kind, kind === 'headers' ? `the headers function threw: ${message}` : message, { cause: error });
+  return new SseError(kind, kind === 'headers' ? `the headers function threw: ${message}` : `connection lost: ${message}`, { cause: error });
 }

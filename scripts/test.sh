@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm test` (and CI's .ci/run): set up, build, then every test suite. Each suite is a section;
+# append new ones at the marked spots. Idempotent: a second run reinstalls nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+# Rust builds are slow on this machine: share one target dir across checkouts and runs.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+
+section "setup"
+ensure_node_modules
+
+section "build (TypeScript)"
+npm run build
+
+section "TypeScript: type-check the tests"
+npx tsc -p packages/tauri-sse/test/tsconfig.json
+
+section "TypeScript tests (parser, core, EventSource, iterator, transports, bundled server)"
+npm test -w packages/tauri-sse
+
+# ---- Rust section (cargo fmt --check, clippy -D warnings, cargo test --workspace): add below ----
+
+# ---- end-to-end section (Tauri demo driven over WebDriver): add below ----
+
+section "all tests passed"
