@@ -1,0 +1,84 @@
+// The one module that talks to tauri-sse: a scenario's connection over one of the three transports,
+// reported through plain callbacks so the rest of the demo does not depend on the package's event types.
+import { fetch as tauriFetch } from '@tauri-apps/plugin-http';
+import { attach, EventSource } from 'tauri-sse';
+
+export type TransportName = 'native' | 'fetch' | 'tauri';
+export const TRANSPORTS: readonly TransportName[] = ['native', 'fetch', 'tauri'];
+
+export interface ConnectSpec {
+  transport: TransportName;
+  /** Absolute URL of the stream. */
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** Sent as `Authorization: Bearer <token>` (not possible over the webview's EventSource). */
+  token?: string;
+  /** Event types to listen for; default `message`. */
+  types?: string[];
+  /** Rust transport only: keep the connection when the page goes away, under `name`. */
+  keepAlive?: boolean;
+  name?: string;
+  /** ms before the first reconnect when the server sent no `retry:`. */
+  initialDelay?: number;
+}
+
+export interface WireError {
+  kind: string;
+  message: string;
+  status?: number;
+}
+
+export interface ConnectionHandlers {
+  open(): void;
+  event(type: string, data: string, lastEventId: string): void;
+  /** `readyState` after the error: CONNECTING (0) = reconnecting, CLOSED (2) = failed for good. */
+  error(error: WireError, readyState: number): void;
+}
+
+export interface Connection {
+  readonly readyState: number;
+  close(): void;
+}
+
+/** Opens `spec` and wires its events to `handlers`. Throws (synchronously) what the package refuses up front. */
+export function connect(spec: ConnectSpec, handlers: ConnectionHandlers): Connection {
+  const headers: Record<string, string> = {};
+  if (spec.token !== undefined) headers.authorization = `Bearer ${spec.token}`;
+  if (spec.body !== undefined) headers['content-type'] = 'application/json';
+  // Only what the spec asks for is passed, so the package (not the demo) refuses what a transport cannot do.
+  const source = new EventSource(spec.url, {
+    transport: spec.transport,
+    ...(spec.transport === 'fetch' ? { fetch: tauriFetch } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(spec.method === undefined ? {} : { method: spec.method }),
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+    ...(spec.initialDelay === undefined ? {} : { retry: { initialDelay: spec.initialDelay } }),
+    ...(spec.keepAlive ? { keepAlive: true, name: spec.name } : {}),
+  });
+  return observe(source, spec.types ?? ['message'], handlers);
+}
+
+/** Re-attaches to a kept-alive Rust connection by name (after a page reload). */
+export async function reattach(name: string, types: string[], handlers: ConnectionHandlers): Promise<Connection> {
+  return observe(await attach(name), types, handlers);
+}
+
+function observe(source: EventSource, types: string[], handlers: ConnectionHandlers): Connection {
+  source.addEventListener('open', () => handlers.open());
+  for (const type of types) {
+    source.addEventListener(type, (event) => {
+      const message = event as MessageEvent<string>;
+      handlers.event(message.type, message.data, message.lastEventId);
+    });
+  }
+  source.addEventListener('error', (event) => {
+    // tauri-sse puts the typed SseError on the event; the webview's own EventSource carries none.
+    const error = (event as Event & { error?: WireError }).error;
+    handlers.error(
+      error ? { kind: error.kind, message: error.message, status: error.status } : { kind: 'network', message: 'connection lost' },
+      source.readyState,
+    );
+  });
+  return source;
+}

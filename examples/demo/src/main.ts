@@ -1,0 +1,116 @@
+// Boots the demo: three columns (one per transport), the scenario buttons, and `window.__demo`, the
+// hook the end-to-end tests and the webview benchmark drive through WebDriver. Every run the hook
+// starts is shown in its transport's column, exactly like a button press.
+import { invoke } from '@tauri-apps/api/core';
+import { latency, throughput } from './bench.js';
+import { Column } from './column.js';
+import { type ConnectSpec, reattach, TRANSPORTS, type TransportName } from './connect.js';
+import { Run, type RunResult, type Until } from './run.js';
+import { FEED_NAME, scenario, SCENARIOS, type ScenarioName } from './scenarios.js';
+
+/** Runs kept for the hook to query; the oldest are forgotten first. */
+const MAX_RUNS = 200;
+const RENDER_MS = 200;
+
+const server = await invoke<string>('server_url');
+const columns = new Map<TransportName, Column>();
+const runs = new Map<string, Run>();
+const main = document.querySelector<HTMLElement>('#columns')!;
+for (const transport of TRANSPORTS) columns.set(transport, new Column(transport, main));
+document.querySelector('#server-url')!.textContent = server;
+setInterval(() => columns.forEach((column) => column.render()), RENDER_MS);
+
+/** Shows a run in its transport's column and registers it for the hook. */
+function track(run: Run): Run {
+  runs.set(run.id, run);
+  if (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value!);
+  columns.get(run.spec.transport)?.show(run);
+  return run;
+}
+
+function find(id: string): Run {
+  const run = runs.get(id);
+  if (!run) throw new Error(`no run ${id}`);
+  return run;
+}
+
+let tags = 0;
+function startScenario(name: ScenarioName, transport: TransportName): Run {
+  const preset = scenario(name, transport, server, `ui-${transport}-${name}-${++tags}`);
+  columns.get(transport)?.run?.close();
+  const run = track(new Run(preset.spec, `${name} · ${preset.spec.method ?? 'GET'} ${preset.spec.url.replace(server, '')}`).start());
+  // A finished scenario is closed, else the spec's reconnect after the end of the stream would replay it.
+  if (preset.until) void run.wait(preset.until, 60_000).then(() => run.close());
+  return run;
+}
+
+function attachRun(name: string, types: string[]): Run {
+  return new Run({ transport: 'tauri', url: `attach:${name}`, keepAlive: true, name, types }, `attached to kept-alive "${name}"`);
+}
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-scenario]')) {
+  button.addEventListener('click', () => {
+    for (const transport of TRANSPORTS) startScenario(button.dataset.scenario as ScenarioName, transport);
+  });
+}
+document.querySelector('[data-action="close"]')!.addEventListener('click', () => runs.forEach((run) => run.close()));
+document.querySelector('[data-action="reload"]')!.addEventListener('click', () => location.reload());
+
+// A feed kept alive in Rust outlives the page: pick it up again after a reload (if there is one).
+const feed = attachRun(FEED_NAME, ['notification']);
+reattach(FEED_NAME, ['notification'], feed.handlers).then(
+  (connection) => {
+    feed.adopt(connection);
+    track(feed);
+  },
+  () => undefined, // no kept-alive feed (`not-found`): nothing to resume
+);
+
+interface StartSpec extends Omit<ConnectSpec, 'url'> {
+  /** Absolute URL, or a path on the bundled server such as `/sse?count=3`. */
+  url: string;
+}
+
+const hook = {
+  server,
+  transports: TRANSPORTS,
+  scenarios: SCENARIOS,
+  scenario: (name: ScenarioName, transport: TransportName, tag: string) => scenario(name, transport, server, tag),
+  start(spec: StartSpec): string {
+    const url = new URL(spec.url, server).href;
+    return track(new Run({ ...spec, url }, `hook · ${spec.method ?? 'GET'} ${spec.url}`).start()).id;
+  },
+  attach(name: string, types: string[] = ['message']): string {
+    const run = track(attachRun(name, types));
+    reattach(name, types, run.handlers).then(
+      (connection) => run.adopt(connection),
+      (error: unknown) => run.fail(error),
+    );
+    return run.id;
+  },
+  wait: (id: string, until: Until, timeoutMs = 10_000): Promise<RunResult> => find(id).wait(until, timeoutMs),
+  result: (id: string): RunResult => find(id).result(),
+  close(id: string): RunResult {
+    const run = find(id);
+    run.close();
+    return run.result();
+  },
+  async run(spec: StartSpec, until: Until, timeoutMs = 10_000): Promise<RunResult> {
+    const id = hook.start(spec);
+    const result = await hook.wait(id, until, timeoutMs);
+    hook.close(id);
+    return { ...hook.result(id), timedOut: result.timedOut };
+  },
+  throughput: (transport: TransportName, count: number, size: number | null) =>
+    throughput(server, transport, count, size, (run) => track(run)),
+  latency: (transport: TransportName, rate: number, count: number, warmup: number) =>
+    latency(server, transport, rate, count, warmup, (run) => track(run)),
+};
+
+declare global {
+  interface Window {
+    __demo?: typeof hook;
+  }
+}
+window.__demo = hook;
+document.querySelector('#foot')!.textContent = `window.__demo ready · ${TRANSPORTS.length} transports · server ${server}`;

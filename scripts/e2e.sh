@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end tests of the demo app in a real WebKitGTK webview, headless:
+#   build the front end and the app (embedded assets), start the bundled SSE server, Xvfb and
+#   tauri-driver, run e2e/*.test.ts (Node's test runner), and tear everything down, also on failure.
+# Usage: scripts/e2e.sh            the tests (artifacts/screenshot.png is written)
+#        scripts/e2e.sh --bench    bench/webview.ts instead of the tests (writes BENCHMARKS.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+mode=test
+[ "${1:-}" = --bench ] && mode=bench
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+bash scripts/setup-system.sh
+driver_bin=$(bash scripts/setup-e2e.sh)
+[ -d node_modules/@tauri-apps/plugin-http ] || npm ci --no-audit --no-fund
+
+echo "e2e: building the front end and the app" >&2
+npm run build --silent
+# The default `custom-protocol` feature embeds examples/demo/dist (what `tauri build` would turn on).
+cargo build --quiet -p tauri-sse-demo
+app="$CARGO_TARGET_DIR/debug/tauri-sse-demo"
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  local status=$?
+  # Each helper runs in its own process group (setsid): the group takes its children along
+  # (WebKitWebDriver and the app under tauri-driver).
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# Polls `check` (a command) for up to 20 s; fails with `what` and the helper's log.
+wait_for() {
+  local what=$1 log=$2
+  shift 2
+  for _ in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "e2e: $what did not come up; its output:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+setsid node packages/sse-server/dist/cli.js --port 0 >"$tmp/server.out" 2>&1 &
+pids+=($!)
+wait_for "the bundled SSE server" "$tmp/server.out" grep -q '"url"' "$tmp/server.out"
+server=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0]).url)' "$tmp/server.out")
+
+# -displayfd picks a free display number and writes it once the server is ready.
+setsid Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
+pids+=($!)
+wait_for "Xvfb" "$tmp/xvfb.log" grep -q '[0-9]' "$tmp/display"
+display=":$(tr -dc 0-9 <"$tmp/display")"
+
+port=$(free_port)
+native_port=$(free_port)
+# The app inherits this environment through tauri-driver and WebKitWebDriver.
+DISPLAY=$display TAURI_SSE_SERVER=$server setsid "$driver_bin" --port "$port" --native-port "$native_port" \
+  --native-driver /usr/bin/WebKitWebDriver >"$tmp/driver.log" 2>&1 &
+pids+=($!)
+wait_for "tauri-driver" "$tmp/driver.log" node -e \
+  'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$port/status"
+
+export TAURI_DRIVER_URL="http://127.0.0.1:$port" TAURI_SSE_APP="$app" TAURI_SSE_SERVER="$server"
+echo "e2e: server $server, display $display, tauri-driver :$port" >&2
+if [ "$mode" = bench ]; then
+  node --import tsx bench/webview.ts
+else
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec e2e/*.test.ts
+fi
