@@ -6,7 +6,7 @@
 #        scripts/e2e.sh --bench    bench/webview.ts instead of the tests (writes BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
+source scripts/lib.sh
 
 mode=test
 [ "${1:-}" = --bench ] && mode=bench
@@ -14,10 +14,11 @@ mode=test
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
 bash scripts/setup-system.sh
 driver_bin=$(bash scripts/setup-e2e.sh)
-[ -d node_modules/@tauri-apps/plugin-http ] || npm ci --no-audit --no-fund
+ensure_node_modules
 
-echo "e2e: building the front end and the app" >&2
-npm run build --silent
+section "e2e: build the front end and the app"
+ensure_built packages/sse-server packages/tauri-sse
+npm run bundle --silent -w examples/demo
 # The default `custom-protocol` feature embeds examples/demo/dist (what `tauri build` would turn on).
 cargo build --quiet -p tauri-sse-demo
 app="$CARGO_TARGET_DIR/debug/tauri-sse-demo"
@@ -50,10 +51,9 @@ wait_for() {
   return 1
 }
 
-setsid node packages/sse-server/dist/cli.js --port 0 >"$tmp/server.out" 2>&1 &
+setsid node packages/sse-server/dist/cli.js --port 0 >"$tmp/server.out" &
 pids+=($!)
-wait_for "the bundled SSE server" "$tmp/server.out" grep -q '"url"' "$tmp/server.out"
-server=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0]).url)' "$tmp/server.out")
+server=$(wait_for_server_url "$tmp/server.out")
 
 # -displayfd picks a free display number and writes it once the server is ready.
 setsid Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
@@ -71,7 +71,7 @@ wait_for "tauri-driver" "$tmp/driver.log" node -e \
   'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$port/status"
 
 export TAURI_DRIVER_URL="http://127.0.0.1:$port" TAURI_SSE_APP="$app" TAURI_SSE_SERVER="$server"
-echo "e2e: server $server, display $display, tauri-driver :$port" >&2
+section "e2e: server $server, display $display, tauri-driver :$port"
 if [ "$mode" = bench ]; then
   node --import tsx bench/webview.ts
 else
