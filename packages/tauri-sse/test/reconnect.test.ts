@@ -80,6 +80,16 @@ describe('reestablishing the connection', () => {
     assert.equal(server().requests(tag).length, 3);
   });
 
+  it('counts only consecutive failures: each successful open starts the count over', async () => {
+    const es = new EventSource(`${server().url}/sse?ids=1&count=9&drop=3`, { retry: { ...quick, maxAttempts: 1 } });
+    const kinds: string[] = [];
+    es.onerror = (e) => kinds.push(e.error.kind);
+    const events = await collect<MessageEvent>(es, 'message', 9);
+    es.close();
+    assert.equal(events.at(-1)?.lastEventId, '9');
+    assert.ok(!kinds.includes('max-attempts'), kinds.join());
+  });
+
   it('reestablishes after a network error (nothing listening)', async () => {
     const es = new EventSource('http://127.0.0.1:9/sse', { retry: { ...quick, maxAttempts: 1 } });
     const errors = await collect<SseErrorEvent>(es, 'error', 2);

@@ -25,6 +25,8 @@ interface Outcome {
   fatal?: boolean;
   /** ms from `Retry-After`, for statuses in `retry.onStatus`. */
   retryAfter?: number | undefined;
+  /** The connection was announced before it ended: the failed-attempt count starts over. */
+  opened?: boolean;
 }
 
 const IDLE = Symbol('idle-timeout');
@@ -56,10 +58,9 @@ class FetchLoop {
     // Consecutive failed attempts since the last announced connection (docs/architecture.md).
     let attempt = 0;
     for (;;) {
-      const opened = { value: false };
-      const outcome = await this.#attempt(opened);
+      const outcome = await this.#attempt();
       if (this.#closed.signal.aborted) return;
-      if (opened.value) attempt = 0;
+      if (outcome.opened) attempt = 0;
       attempt++;
       if (!outcome.fatal && attemptsExhausted(policy, attempt)) {
         outcome.error = new SseError('max-attempts', `gave up after ${attempt - 1} failed attempts: ${outcome.error.message}`, {
@@ -80,7 +81,7 @@ class FetchLoop {
   }
 
   /** One connection, from the request to the end of the body. */
-  async #attempt(opened: { value: boolean }): Promise<Outcome> {
+  async #attempt(): Promise<Outcome> {
     const request = this.#request;
     let headers: Headers;
     try {
@@ -91,6 +92,7 @@ class FetchLoop {
     // One controller per attempt, so the idle watchdog can abort it without closing the source.
     const controller = new AbortController();
     const onClose = () => controller.abort();
+    let opened = false;
     this.#closed.signal.addEventListener('abort', onClose, { once: true });
     try {
       // Spec "fetch" step of the EventSource constructor: cache mode "no-store", redirects followed,
@@ -109,7 +111,7 @@ class FetchLoop {
         void response.body?.cancel().catch(() => undefined);
         return rejected;
       }
-      opened.value = true;
+      opened = true;
       // Spec "announce the connection".
       this.#sink({
         type: 'open',
@@ -117,13 +119,13 @@ class FetchLoop {
         url: response.url || request.url,
         headers: Object.fromEntries(response.headers),
       });
-      return await this.#read(response.body as ReadableStream<Uint8Array>, controller);
+      return { ...(await this.#read(response.body as ReadableStream<Uint8Array>, controller)), opened };
     } catch (error) {
       if (controller.signal.reason === IDLE) {
-        return { error: new SseError('idle-timeout', `no data for ${request.idleTimeout} ms`) };
+        return { error: new SseError('idle-timeout', `no data for ${request.idleTimeout} ms`), opened };
       }
       // Spec: a network error while connecting or reading reestablishes the connection.
-      return { error: toSseError('network', error) };
+      return { error: toSseError('network', error), opened };
     } finally {
       this.#closed.signal.removeEventListener('abort', onClose);
       controller.abort();
