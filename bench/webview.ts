@@ -1,0 +1,108 @@
+// In-webview benchmark: the bundled server's stream through each transport inside the real demo
+// app (WebKitGTK under Xvfb, driven over WebDriver). Run it with `npm run bench:webview`, which
+// builds the app and starts the processes (scripts/e2e.sh --bench). Writes its section of BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { LatencyResult, ThroughputResult } from '../examples/demo/src/bench.js';
+import { Demo, TRANSPORTS } from '../e2e/support/demo.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const START = '<!-- bench:webview:start -->';
+const END = '<!-- bench:webview:end -->';
+/** Each case runs this many times; the median is reported. */
+const RUNS = 3;
+
+const SMALL = { count: 20_000, size: null };
+const LARGE = { count: 2_000, size: 16 * 1024 };
+const LATENCY = { rate: 1_000, count: 5_000, warmup: 500 };
+
+function median<T>(values: T[], key: (value: T) => number): T {
+  const sorted = [...values].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function tool(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function cargoVersion(name: string): Promise<string> {
+  const lock = await readFile(join(ROOT, 'Cargo.lock'), 'utf8');
+  return new RegExp(`name = "${name}"\\nversion = "([^"]+)"`).exec(lock)?.[1] ?? 'unknown';
+}
+
+const demo = await Demo.launch();
+const throughput: Record<string, ThroughputResult[]> = {};
+const latency: LatencyResult[] = [];
+try {
+  for (const transport of TRANSPORTS) {
+    for (const [label, { count, size }] of Object.entries({ small: SMALL, '16 KiB': LARGE })) {
+      const runs: ThroughputResult[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await demo.call<ThroughputResult>('throughput', transport, count, size));
+      const best = median(runs, (r) => r.eventsPerSec);
+      (throughput[label] ??= []).push(best);
+      console.error(`${transport} ${label}: ${best.eventsPerSec.toFixed(0)} events/s (${best.received}/${count} received)`);
+    }
+    const runs: LatencyResult[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await demo.call<LatencyResult>('latency', transport, LATENCY.rate, LATENCY.count, LATENCY.warmup));
+    const typical = median(runs, (r) => r.p99);
+    latency.push(typical);
+    console.error(`${transport} latency: p50 ${typical.p50.toFixed(2)} ms, p99 ${typical.p99.toFixed(2)} ms`);
+  }
+} finally {
+  await demo.quit();
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const versions = {
+  tauri: await cargoVersion('tauri'),
+  'tauri-plugin-http': await cargoVersion('tauri-plugin-http'),
+  webkit2gtk: tool('pkg-config', ['--modversion', 'webkit2gtk-4.1']),
+  rustc: tool('rustc', ['--version']),
+};
+const byTransport = (label: string, transport: string) => throughput[label]!.find((r) => r.transport === transport)!;
+const ratio = (label: string) => byTransport(label, 'tauri').eventsPerSec / byTransport(label, 'fetch').eventsPerSec;
+
+const section = `${START}
+## In the webview: the three transports inside the demo app
+
+Command: \`npm run bench:webview\` (builds the demo, starts the bundled server, Xvfb and
+tauri-driver, then \`bench/webview.ts\` drives \`window.__demo.throughput/latency\`). The same server
+stream goes through each transport inside the real app: \`native\` = the webview's EventSource,
+\`fetch\` = tauri-sse over \`@tauri-apps/plugin-http\`'s fetch + the TS parser, \`tauri\` = the Rust
+plugin (reqwest + Rust parser, events batched over an IPC channel). Events/s is measured from the
+open to the last of ${fmt(SMALL.count)} small events (\`{"n":…,"t":…}\`, ~40 B) or ${fmt(LARGE.count)}
+16 KiB events; latency is receive − send of each event at a fixed ${fmt(LATENCY.rate)} events/s
+(${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted; the server stamps the send
+time in the event, same machine clock). Median of ${RUNS} runs.
+
+\`\`\`
+machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${process.platform}, Xvfb
+versions: tauri ${versions.tauri}, tauri-plugin-http ${versions['tauri-plugin-http']}, WebKitGTK ${versions.webkit2gtk}, ${versions.rustc}, Node ${process.version}
+app build: cargo dev profile (what scripts/e2e.sh builds)
+
+| transport | small events/s | small MiB/s | 16 KiB events/s | 16 KiB MiB/s | p50 ms | p90 ms | p99 ms | max ms |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${TRANSPORTS.map((t) => {
+  const small = byTransport('small', t);
+  const large = byTransport('16 KiB', t);
+  const lat = latency.find((r) => r.transport === t)!;
+  return `| ${t} | ${fmt(small.eventsPerSec)} | ${fmt(small.mibPerSec, 1)} | ${fmt(large.eventsPerSec)} | ${fmt(large.mibPerSec, 1)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p90, 2)} | ${fmt(lat.p99, 2)} | ${fmt(lat.max, 2)} |`;
+}).join('\n')}
+
+tauri / fetch events/s: ${fmt(ratio('small'), 1)}x (small), ${fmt(ratio('16 KiB'), 1)}x (16 KiB)
+\`\`\`
+${END}`;
+
+const path = join(ROOT, 'BENCHMARKS.md');
+const current = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
+const start = current.indexOf(START);
+const end = current.indexOf(END);
+const next = start >= 0 && end > start ? current.slice(0, start) + section + current.slice(end + END.length) : `${current.trimEnd()}\n\n${section}\n`;
+await writeFile(path, next);
+console.log(section);
