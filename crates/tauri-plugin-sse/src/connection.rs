@@ -19,6 +19,8 @@ use crate::{
 
 /// Same bound as browsers and reqwest's default policy.
 const MAX_REDIRECTS: usize = 20;
+/// Bytes of already-received chunks gathered into one batch before it is sent.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
 
 /// What a connection reports, in order; serialized as the wire protocol's Channel messages.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,24 +327,60 @@ impl Connection<'_> {
         })
     }
 
-    /// Reads the body, sending each read's events as one batch, until the stream ends.
+    /// Reads the body until the stream ends, sending the events of each read as one batch.
     async fn read(&mut self, mut response: reqwest::Response, sink: &mut impl Sink) -> Outcome {
         let mut items = Vec::new();
         loop {
-            let chunk = match self.with_idle_timeout(response.chunk()).await {
-                Ok(Ok(Some(chunk))) => chunk,
-                Ok(Ok(None)) => {
-                    return reconnect(Error::Network("the server ended the stream".into()))
-                }
-                Ok(Err(e)) => return reconnect(Error::network(&e)),
-                Err(timeout) => return timeout,
+            let mut ended = match self.with_idle_timeout(response.chunk()).await {
+                Ok(read) => self.consume(read, &mut items),
+                Err(timeout) => Some(timeout),
             };
-            self.parser.feed(&chunk, &mut |item| items.push(item));
+            // Whatever else already arrived joins this batch: one IPC message, not one per HTTP
+            // chunk. hyper hands chunks over from its connection task one at a time, so yield
+            // once to let it catch up before deciding that nothing more is there.
+            let (mut batched, mut yielded) = (0, false);
+            while ended.is_none() && batched < MAX_BATCH_BYTES {
+                let read = tokio::select! {
+                    biased;
+                    // `chunk()` only polls the body: dropping it while pending loses nothing
+                    read = response.chunk() => read,
+                    _ = std::future::ready(()) => {
+                        if yielded {
+                            break;
+                        }
+                        yielded = true;
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                };
+                yielded = false;
+                batched += read.as_ref().map_or(0, |c| c.as_ref().map_or(0, Bytes::len));
+                ended = self.consume(read, &mut items);
+            }
             for message in self.messages(items.drain(..)) {
                 if !sink.send(message).await {
                     return Outcome::Gone;
                 }
             }
+            if let Some(outcome) = ended {
+                return outcome;
+            }
+        }
+    }
+
+    /// Feeds one read to the parser; `Some` when the stream is over.
+    fn consume(
+        &mut self,
+        read: reqwest::Result<Option<Bytes>>,
+        items: &mut Vec<Item>,
+    ) -> Option<Outcome> {
+        match read {
+            Ok(Some(chunk)) => {
+                self.parser.feed(&chunk, &mut |item| items.push(item));
+                None
+            }
+            Ok(None) => Some(reconnect(Error::Network("the server ended the stream".into()))),
+            Err(e) => Some(reconnect(Error::network(&e))),
         }
     }
 

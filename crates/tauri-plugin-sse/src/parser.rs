@@ -48,6 +48,9 @@ pub struct Parser {
     line: Vec<u8>,
     data: String,
     event_type: Option<String>,
+    /// spec: the last event ID buffer, set by `id:` fields of the block being read.
+    id_buffer: Option<String>,
+    /// spec: the last event ID string, committed from the buffer by a blank line.
     last_event_id: Option<String>,
     /// Nothing but a prefix of the BOM has been seen since the stream started.
     at_stream_start: bool,
@@ -68,6 +71,7 @@ impl Parser {
             line: Vec::new(),
             data: String::new(),
             event_type: None,
+            id_buffer: last_event_id.clone(),
             last_event_id,
             at_stream_start: true,
             after_cr: false,
@@ -76,17 +80,17 @@ impl Parser {
         }
     }
 
-    /// The last event ID buffer (sent as `Last-Event-ID` when reconnecting).
+    /// The last event ID string (sent as `Last-Event-ID` when reconnecting).
     pub fn last_event_id(&self) -> Option<&str> {
         self.last_event_id.as_deref()
     }
 
     /// End of stream: the unterminated block is discarded (spec: "any pending data must be
-    /// discarded") and the parser is ready for the next stream. The last event ID survives.
+    /// discarded", its `id:` included) and the parser is ready for the next stream. The last
+    /// event ID string survives.
     pub fn reset(&mut self) {
         self.line.clear();
-        self.data.clear();
-        self.event_type = None;
+        self.discard_block();
         self.at_stream_start = true;
         self.after_cr = false;
         self.discarding = false;
@@ -190,10 +194,16 @@ impl Parser {
         }
     }
 
-    fn start_discarding(&mut self, emit: &mut impl FnMut(Item)) {
-        self.line.clear();
+    /// Drops the block being read, `id:` fields included.
+    fn discard_block(&mut self) {
         self.data.clear();
         self.event_type = None;
+        self.id_buffer.clone_from(&self.last_event_id);
+    }
+
+    fn start_discarding(&mut self, emit: &mut impl FnMut(Item)) {
+        self.line.clear();
+        self.discard_block();
         self.discarding = true;
         self.discarded_line_nonempty = false;
         emit(Item::EventTooLarge {
@@ -222,7 +232,7 @@ impl Parser {
             b"event" => self.event_type = Some(decode(value).into_owned()),
             b"id" => {
                 if memchr::memchr(0, value).is_none() {
-                    self.last_event_id = Some(decode(value).into_owned());
+                    self.id_buffer = Some(decode(value).into_owned());
                 }
             }
             b"retry" => {
@@ -239,9 +249,10 @@ impl Parser {
         }
     }
 
-    /// spec "dispatch the event": the last event ID is committed by the caller reading
-    /// `last_event_id()` (it is the buffer itself); an empty data buffer dispatches nothing.
+    /// spec "dispatch the event": the last event ID string is set from the buffer even when
+    /// the data buffer is empty and nothing is dispatched.
     fn dispatch(&mut self, emit: &mut impl FnMut(Item)) {
+        self.last_event_id.clone_from(&self.id_buffer);
         let event_type = self.event_type.take();
         if self.data.is_empty() {
             return;
@@ -252,7 +263,7 @@ impl Parser {
             // spec: an empty event type buffer means "message"
             event: event_type.filter(|t| !t.is_empty()),
             data,
-            id: self.last_event_id.clone(),
+            id: self.id_buffer.clone(),
         }));
     }
 }
