@@ -36,7 +36,11 @@ fn main() -> io::Result<()> {
     let mut output = BufWriter::new(io::stdout().lock());
     let truncated = || io::Error::new(io::ErrorKind::UnexpectedEof, "truncated case");
     while let Some(max) = read_u32(&mut input)? {
-        let max = if max == 0 { DEFAULT_MAX_EVENT_SIZE } else { max as usize };
+        let max = if max == 0 {
+            DEFAULT_MAX_EVENT_SIZE
+        } else {
+            max as usize
+        };
         let mut parser = Parser::new(max, None);
         let mut items = Vec::new();
         for _ in 0..read_u32(&mut input)?.ok_or_else(truncated)? {

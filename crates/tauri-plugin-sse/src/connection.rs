@@ -222,7 +222,13 @@ impl Connection<'_> {
                 status: status.as_u16(),
                 url,
             };
-            return if self.request.options.retry.on_status.contains(&status.as_u16()) {
+            return if self
+                .request
+                .options
+                .retry
+                .on_status
+                .contains(&status.as_u16())
+            {
                 let retry_after = response
                     .headers()
                     .get(header::RETRY_AFTER)
@@ -265,7 +271,10 @@ impl Connection<'_> {
         let mut body = request.body.clone();
         let mut headers = request.headers.clone();
         // spec: `Accept: text/event-stream`, no caching, `Last-Event-ID` when one is known
-        headers.insert(header::ACCEPT, HeaderValue::from_static("text/event-stream"));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         let last_event_id = self.parser.last_event_id().unwrap_or_default();
         if !last_event_id.is_empty() {
@@ -354,7 +363,9 @@ impl Connection<'_> {
                     }
                 };
                 yielded = false;
-                batched += read.as_ref().map_or(0, |c| c.as_ref().map_or(0, Bytes::len));
+                batched += read
+                    .as_ref()
+                    .map_or(0, |c| c.as_ref().map_or(0, Bytes::len));
                 ended = self.consume(read, &mut items);
             }
             for message in self.messages(items.drain(..)) {
@@ -379,7 +390,9 @@ impl Connection<'_> {
                 self.parser.feed(&chunk, &mut |item| items.push(item));
                 None
             }
-            Ok(None) => Some(reconnect(Error::Network("the server ended the stream".into()))),
+            Ok(None) => Some(reconnect(Error::Network(
+                "the server ended the stream".into(),
+            ))),
             Err(e) => Some(reconnect(Error::network(&e))),
         }
     }

@@ -2,10 +2,10 @@
 //! run in Rust; the webview receives parsed events in batches over an IPC `Channel`, and
 //! connections can outlive page reloads.
 //!
-//! ```rust,no_run
-//! tauri::Builder::default()
-//!     .plugin(tauri_plugin_sse::init())
-//! # ;
+//! ```rust
+//! fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+//!     builder.plugin(tauri_plugin_sse::init())
+//! }
 //! ```
 //!
 //! The webview may only open URLs its capability allows, as with `tauri-plugin-http`:
@@ -106,7 +106,11 @@ impl Builder {
                 let client = reqwest::Client::builder()
                     // redirects are followed by the loop, to check the scope on every hop
                     .redirect(reqwest::redirect::Policy::none())
-                    .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+                    .user_agent(concat!(
+                        env!("CARGO_PKG_NAME"),
+                        "/",
+                        env!("CARGO_PKG_VERSION")
+                    ))
                     .build()?;
                 app.manage(Sse {
                     client,

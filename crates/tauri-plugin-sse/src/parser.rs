@@ -38,7 +38,9 @@ pub enum Item {
     /// A line starting with `:` (one leading space stripped, like field values).
     Comment(String),
     /// A block exceeded `max_event_size` and is being discarded up to the next blank line.
-    EventTooLarge { max_event_size: usize },
+    EventTooLarge {
+        max_event_size: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -230,20 +232,16 @@ impl Parser {
                 self.data.push('\n');
             }
             b"event" => self.event_type = Some(decode(value).into_owned()),
-            b"id" => {
-                if memchr::memchr(0, value).is_none() {
-                    self.id_buffer = Some(decode(value).into_owned());
-                }
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.id_buffer = Some(decode(value).into_owned());
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    // More digits than fit in u64 still mean "a very long time".
-                    let ms = std::str::from_utf8(value)
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(u64::MAX);
-                    emit(Item::Retry(ms));
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                // More digits than fit in u64 still mean "a very long time".
+                let ms = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(u64::MAX);
+                emit(Item::Retry(ms));
             }
             _ => {}
         }
@@ -315,7 +313,10 @@ mod tests {
 
     #[test]
     fn bom_split_across_chunks_is_stripped_once() {
-        let items = parse_in(&[b"\xEF", b"\xBB", b"\xBFdata: a\n\n\xEF\xBB\xBFdata: b\n\n"], 64);
+        let items = parse_in(
+            &[b"\xEF", b"\xBB", b"\xBFdata: a\n\n\xEF\xBB\xBFdata: b\n\n"],
+            64,
+        );
         // The second BOM is not at the stream start: it is part of a field name.
         assert_eq!(items, vec![event(None, "a", None)]);
     }
@@ -335,7 +336,7 @@ mod tests {
     #[test]
     fn oversized_event_reports_once_and_resumes_after_blank_line() {
         let mut chunks: Vec<&[u8]> = vec![b"data: ok\n\ndata: "];
-        chunks.extend(std::iter::repeat(&b"x"[..]).take(100));
+        chunks.extend(std::iter::repeat_n(&b"x"[..], 100));
         chunks.push(b"\ndata: more\nid: 9\n\ndata: after\n\n");
         let items = parse_in(&chunks, 32);
         assert_eq!(
@@ -352,12 +353,17 @@ mod tests {
     fn reset_discards_unterminated_block_and_keeps_last_event_id() {
         let mut parser = Parser::new(64, Some("seed".into()));
         let mut items = Vec::new();
-        parser.feed(b"id: 7\ndata: done\n\ndata: partial", &mut |i| items.push(i));
+        parser.feed(b"id: 7\ndata: done\n\ndata: partial", &mut |i| {
+            items.push(i)
+        });
         parser.reset();
         parser.feed(b"\n\ndata: next\n\n", &mut |i| items.push(i));
         assert_eq!(
             items,
-            vec![event(None, "done", Some("7")), event(None, "next", Some("7"))]
+            vec![
+                event(None, "done", Some("7")),
+                event(None, "next", Some("7"))
+            ]
         );
         assert_eq!(parser.last_event_id(), Some("7"));
     }

@@ -170,12 +170,19 @@ impl Registry {
 
     /// Gives the kept-alive connection `name` of `webview` a new channel, after replaying what
     /// arrived while it was detached.
-    pub(crate) fn attach(&self, webview: &str, name: &str, channel: Channel<Message>) -> Result<u32> {
+    pub(crate) fn attach(
+        &self,
+        webview: &str,
+        name: &str,
+        channel: Channel<Message>,
+    ) -> Result<u32> {
         let mut inner = self.inner.lock().unwrap();
         let (id, entry) = inner
             .entries
             .iter()
-            .find(|(_, e)| e.keep_alive && e.owner.webview == webview && e.name.as_deref() == Some(name))
+            .find(|(_, e)| {
+                e.keep_alive && e.owner.webview == webview && e.name.as_deref() == Some(name)
+            })
             .ok_or_else(|| Error::NotFound(name.to_string()))?;
         let id = *id;
         // A failure here means this page is gone too; the outlet stays usable for the next one.
@@ -235,5 +242,171 @@ impl Registry {
                 .collect()
         };
         removed.into_iter().for_each(Entry::stop);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::{json, Value};
+    use tauri::ipc::{Channel, InvokeResponseBody};
+
+    use super::*;
+    use crate::{
+        parser::Event,
+        sink::{OutletSink, Sink},
+    };
+
+    type Received = Arc<Mutex<Vec<Value>>>;
+
+    /// A channel recording what it is sent, like a page would.
+    fn page() -> (Channel<Message>, Received) {
+        let received = Received::default();
+        let sink = received.clone();
+        let channel = Channel::new(move |body| {
+            let InvokeResponseBody::Json(json) = body else {
+                unreachable!("messages are JSON")
+            };
+            sink.lock()
+                .unwrap()
+                .push(serde_json::from_str(&json).unwrap());
+            Ok(())
+        });
+        (channel, received)
+    }
+
+    /// A channel whose webview is gone.
+    fn dead_page() -> Channel<Message> {
+        Channel::new(|_| Err(tauri::Error::WebviewNotFound))
+    }
+
+    fn owner(label: &str) -> Owner {
+        Owner {
+            webview: label.into(),
+            window: label.into(),
+        }
+    }
+
+    fn event(data: &str) -> Message {
+        Message::Events {
+            events: vec![Event {
+                event: None,
+                data: data.into(),
+                id: None,
+            }],
+        }
+    }
+
+    fn send(registry: &Registry, registered: &Registered, message: Message) -> bool {
+        let mut sink = OutletSink {
+            outlet: registered.outlet.clone(),
+            capacity: registry.buffer_capacity(),
+        };
+        tauri::async_runtime::block_on(sink.send(message))
+    }
+
+    fn register(
+        registry: &Registry,
+        label: &str,
+        name: Option<&str>,
+        channel: Channel<Message>,
+    ) -> Registered {
+        let keep_alive = name.is_some();
+        let name = name.map(String::from);
+        registry
+            .register(
+                owner(label),
+                name,
+                keep_alive,
+                "http://127.0.0.1/sse".into(),
+                channel,
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_reload_closes_plain_connections_and_buffers_kept_alive_ones() {
+        let registry = Registry::new(16, 3);
+        let plain = register(&registry, "main", None, page().0);
+        let kept = register(&registry, "main", Some("feed"), page().0);
+        registry.page_unloaded("main");
+
+        let listed = registry.list("main");
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].id, listed[0].attached), (kept.id, false));
+        assert_eq!(
+            registry.close("main", plain.id),
+            Err(Error::NotFound(plain.id.to_string()))
+        );
+
+        for n in 1..=5 {
+            assert!(send(&registry, &kept, event(&n.to_string())));
+        }
+        let (channel, received) = page();
+        assert_eq!(registry.attach("main", "feed", channel), Ok(kept.id));
+        assert!(send(&registry, &kept, event("6")));
+        let data = |m: &Value| m["events"][0]["data"].clone();
+        let received = received.lock().unwrap();
+        let replayed: Vec<Value> = received[..3].iter().map(data).collect();
+        assert_eq!(replayed, [json!("3"), json!("4"), json!("5")]);
+        assert_eq!(received[3], json!({ "type": "overflow", "dropped": 2 }));
+        assert_eq!(data(&received[4]), json!("6"));
+        assert!(registry.list("main")[0].attached);
+    }
+
+    #[test]
+    fn a_failed_send_detaches_a_kept_alive_connection_without_losing_the_message() {
+        let registry = Registry::new(16, 10);
+        let kept = register(&registry, "main", Some("feed"), dead_page());
+        assert!(send(&registry, &kept, event("lost?")));
+        assert!(!registry.list("main")[0].attached);
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        assert_eq!(received.lock().unwrap()[0]["events"][0]["data"], "lost?");
+
+        // without keep-alive nobody could ever read again: the loop is told to stop
+        let plain = register(&registry, "main", None, dead_page());
+        assert!(!send(&registry, &plain, event("x")));
+    }
+
+    #[test]
+    fn a_connection_that_ended_while_detached_is_replayed_then_forgotten() {
+        let registry = Registry::new(16, 10);
+        let kept = register(&registry, "main", Some("feed"), page().0);
+        registry.page_unloaded("main");
+        send(&registry, &kept, Message::Closed);
+        registry.finished(kept.id);
+        assert_eq!(registry.list("main").len(), 1);
+
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        assert_eq!(*received.lock().unwrap(), [json!({ "type": "closed" })]);
+        assert!(registry.list("main").is_empty());
+    }
+
+    #[test]
+    fn a_destroyed_window_closes_all_its_connections_kept_alive_or_not() {
+        let registry = Registry::new(16, 10);
+        register(&registry, "one", Some("feed"), page().0);
+        register(&registry, "one", None, page().0);
+        let other = register(&registry, "two", Some("feed"), page().0);
+        registry.window_destroyed("one");
+        assert!(registry.list("one").is_empty());
+        assert_eq!(registry.list("two")[0].id, other.id);
+    }
+
+    #[test]
+    fn a_name_in_use_is_replaced_and_limits_count_per_webview() {
+        let registry = Registry::new(2, 10);
+        let first = register(&registry, "main", Some("feed"), page().0);
+        let second = register(&registry, "main", Some("feed"), page().0);
+        assert_eq!(registry.list("main").len(), 1);
+        assert_eq!(registry.list("main")[0].id, second.id);
+        assert_ne!(first.id, second.id);
+        register(&registry, "main", None, page().0);
+        let third = registry.register(owner("main"), None, false, String::new(), page().0);
+        assert_eq!(third.err(), Some(Error::Limit(2)));
+        register(&registry, "other", None, page().0);
     }
 }

@@ -142,7 +142,11 @@ mod tests {
 
     #[test]
     fn nonsensical_factor_or_jitter_is_refused() {
-        for p in [policy(1, 0.5, 0.0), policy(1, f64::NAN, 0.0), policy(1, 2.0, 1.5)] {
+        for p in [
+            policy(1, 0.5, 0.0),
+            policy(1, f64::NAN, 0.0),
+            policy(1, 2.0, 1.5),
+        ] {
             assert!(p.validate().is_err(), "{p:?}");
         }
         assert!(RetryPolicy::default().validate().is_ok());

@@ -33,7 +33,11 @@ impl Entry {
                 *part = Some("*".into());
             }
         }
-        if init.pathname.as_deref().is_none_or(|p| p.is_empty() || p == "/") {
+        if init
+            .pathname
+            .as_deref()
+            .is_none_or(|p| p.is_empty() || p == "/")
+        {
             init.pathname = Some("*".into());
         }
         Ok(Self {
@@ -50,7 +54,8 @@ impl Entry {
 
 impl<'de> Deserialize<'de> for Entry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        let (EntryRaw::Value(url) | EntryRaw::Object { url }) = EntryRaw::deserialize(deserializer)?;
+        let (EntryRaw::Value(url) | EntryRaw::Object { url }) =
+            EntryRaw::deserialize(deserializer)?;
         Self::parse(&url).map_err(|e| {
             serde::de::Error::custom(format!("`{url}` is not a valid URL pattern: {e}"))
         })
@@ -138,7 +143,10 @@ mod tests {
 
     #[test]
     fn deny_wins_over_allow() {
-        let s = scope(&["https://api.example.com/*"], &["https://api.example.com/admin/*"]);
+        let s = scope(
+            &["https://api.example.com/*"],
+            &["https://api.example.com/admin/*"],
+        );
         assert!(allowed(&s, "https://api.example.com/sse?x=1"));
         assert!(!allowed(&s, "https://api.example.com/admin/sse"));
     }
@@ -166,7 +174,11 @@ mod tests {
 
     #[test]
     fn credentials_and_other_schemes_are_invalid_urls() {
-        for url in ["https://user:pw@api.example.com/", "file:///etc/passwd", "nope"] {
+        for url in [
+            "https://user:pw@api.example.com/",
+            "file:///etc/passwd",
+            "nope",
+        ] {
             let err = normalize(url, None).unwrap_err();
             assert_eq!(err.kind(), crate::error::ErrorKind::InvalidUrl, "{url}");
         }
@@ -188,7 +200,8 @@ mod tests {
     #[test]
     fn entries_deserialize_from_string_or_object() {
         let a: Entry = serde_json::from_value(serde_json::json!("https://a.test/*")).unwrap();
-        let b: Entry = serde_json::from_value(serde_json::json!({"url": "https://b.test"})).unwrap();
+        let b: Entry =
+            serde_json::from_value(serde_json::json!({"url": "https://b.test"})).unwrap();
         let s = Scope::new(vec![Arc::new(a), Arc::new(b)], vec![]);
         assert!(allowed(&s, "https://a.test/x"));
         assert!(allowed(&s, "https://b.test/y"));

@@ -105,13 +105,20 @@ impl Harness {
             if received.iter().any(&until) {
                 return received;
             }
-            assert!(Instant::now() < deadline, "timed out; received {received:#?}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out; received {received:#?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
-fn invoke(webview: &WebviewWindow<MockRuntime>, command: &str, args: Value) -> Result<Value, Value> {
+fn invoke(
+    webview: &WebviewWindow<MockRuntime>,
+    command: &str,
+    args: Value,
+) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: format!("plugin:sse|{command}"),
         callback: CallbackFn(0),
@@ -130,7 +137,10 @@ fn channel(id: u32) -> String {
 
 fn kind(result: Result<Value, Value>) -> String {
     let error = result.expect_err("the command should fail");
-    error["kind"].as_str().unwrap_or_else(|| panic!("untyped error {error}")).to_string()
+    error["kind"]
+        .as_str()
+        .unwrap_or_else(|| panic!("untyped error {error}"))
+        .to_string()
 }
 
 fn count_events(messages: &[Value]) -> usize {
@@ -146,13 +156,21 @@ fn connect_streams_to_the_callers_channel_and_close_hangs_up() {
     let h = harness(tauri_plugin_sse::Builder::new());
     let a = h.webview("a");
     let url = h.server.sse("ids=1&interval=20&tag=stream");
-    let id = invoke(&a, "connect", json!({ "url": url, "onMessage": channel(1) })).unwrap();
+    let id = invoke(
+        &a,
+        "connect",
+        json!({ "url": url, "onMessage": channel(1) }),
+    )
+    .unwrap();
     assert!(id.is_u64(), "{id}");
 
     let received = h.wait_for("a", 1, |m| m["type"] == "events");
     assert_eq!(received[0]["type"], "open");
     assert_eq!(received[0]["status"], 200);
-    assert_eq!(received[1]["events"][0], json!({ "data": received[1]["events"][0]["data"], "id": "1" }));
+    assert_eq!(
+        received[1]["events"][0],
+        json!({ "data": received[1]["events"][0]["data"], "id": "1" })
+    );
 
     assert_eq!(invoke(&a, "close", json!({ "id": id })), Ok(Value::Null));
     tauri::async_runtime::block_on(h.server.wait_closed("stream"));
@@ -163,7 +181,12 @@ fn a_url_outside_the_scope_is_refused_naming_the_permission_to_add() {
     let h = harness(tauri_plugin_sse::Builder::new());
     let a = h.webview("a");
     let url = h.server.sse_on_localhost("tag=outside");
-    let error = invoke(&a, "connect", json!({ "url": url, "onMessage": channel(1) })).unwrap_err();
+    let error = invoke(
+        &a,
+        "connect",
+        json!({ "url": url, "onMessage": channel(1) }),
+    )
+    .unwrap_err();
     assert_eq!(error["kind"], "scope");
     let message = error["message"].as_str().unwrap();
     assert!(message.starts_with(&url), "{message}");
@@ -181,7 +204,12 @@ fn a_webview_without_the_capability_cannot_call_the_plugin() {
     let h = harness(tauri_plugin_sse::Builder::new());
     let c = h.webview("c");
     let url = h.server.sse("count=1");
-    let error = invoke(&c, "connect", json!({ "url": url, "onMessage": channel(1) })).unwrap_err();
+    let error = invoke(
+        &c,
+        "connect",
+        json!({ "url": url, "onMessage": channel(1) }),
+    )
+    .unwrap_err();
     // Tauri's own ACL refusal, a plain string naming the command
     let message = error.as_str().unwrap();
     assert!(message.contains("sse.connect not allowed"), "{message}");
@@ -193,7 +221,12 @@ fn a_redirect_out_of_the_scope_fails_the_connection_on_that_hop() {
     let a = h.webview("a");
     let target = h.server.sse_on_localhost("count=1&tag=hop");
     let url = h.server.sse(&format!("redirect={}", encode(&target)));
-    invoke(&a, "connect", json!({ "url": url, "onMessage": channel(1) })).unwrap();
+    invoke(
+        &a,
+        "connect",
+        json!({ "url": url, "onMessage": channel(1) }),
+    )
+    .unwrap();
 
     let received = h.wait_for("a", 1, |m| m["type"] == "closed");
     assert_eq!(received.len(), 2, "{received:#?}");
@@ -210,8 +243,12 @@ fn connections_are_invisible_to_other_webviews() {
     let (a, b) = (h.webview("a"), h.webview("b"));
     let url = h.server.sse("interval=50&tag=own");
     let options = json!({ "keepAlive": true, "name": "feed" });
-    let id = invoke(&a, "connect", json!({ "url": url, "options": options, "onMessage": channel(1) }))
-        .unwrap();
+    let id = invoke(
+        &a,
+        "connect",
+        json!({ "url": url, "options": options, "onMessage": channel(1) }),
+    )
+    .unwrap();
     h.wait_for("a", 1, |m| m["type"] == "open");
 
     assert_eq!(kind(invoke(&b, "close", json!({ "id": id }))), "not-found");
@@ -234,10 +271,27 @@ fn the_connection_limit_applies_per_webview() {
     let (a, b) = (h.webview("a"), h.webview("b"));
     let url = h.server.sse("hang=1");
     for n in 1..=2 {
-        invoke(&a, "connect", json!({ "url": url, "onMessage": channel(n) })).unwrap();
+        invoke(
+            &a,
+            "connect",
+            json!({ "url": url, "onMessage": channel(n) }),
+        )
+        .unwrap();
     }
-    assert_eq!(kind(invoke(&a, "connect", json!({ "url": url, "onMessage": channel(3) }))), "limit");
-    invoke(&b, "connect", json!({ "url": url, "onMessage": channel(4) })).unwrap();
+    assert_eq!(
+        kind(invoke(
+            &a,
+            "connect",
+            json!({ "url": url, "onMessage": channel(3) })
+        )),
+        "limit"
+    );
+    invoke(
+        &b,
+        "connect",
+        json!({ "url": url, "onMessage": channel(4) }),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -246,17 +300,33 @@ fn attach_moves_a_kept_alive_connection_to_a_new_channel() {
     let a = h.webview("a");
     let url = h.server.sse("ids=1&interval=20&tag=attach");
     let options = json!({ "keepAlive": true, "name": "feed" });
-    let id = invoke(&a, "connect", json!({ "url": url, "options": options, "onMessage": channel(1) }))
-        .unwrap();
+    let id = invoke(
+        &a,
+        "connect",
+        json!({ "url": url, "options": options, "onMessage": channel(1) }),
+    )
+    .unwrap();
     h.wait_for("a", 1, |m| m["type"] == "events");
 
-    let attached = invoke(&a, "attach", json!({ "name": "feed", "onMessage": channel(2) }));
+    let attached = invoke(
+        &a,
+        "attach",
+        json!({ "name": "feed", "onMessage": channel(2) }),
+    );
     assert_eq!(attached, Ok(id));
     let before = count_events(&h.received("a", 1));
     let later = h.wait_for("a", 2, |m| m["type"] == "events");
-    assert_eq!(count_events(&h.received("a", 1)), before, "the old channel still receives");
+    assert_eq!(
+        count_events(&h.received("a", 1)),
+        before,
+        "the old channel still receives"
+    );
     // the new channel continues the stream where the old one stopped
-    let first_new: u64 = later[0]["events"][0]["id"].as_str().unwrap().parse().unwrap();
+    let first_new: u64 = later[0]["events"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(first_new, before as u64 + 1);
 }
 
@@ -274,10 +344,15 @@ fn bad_requests_get_typed_errors() {
     };
     assert_eq!(kind(connect(json!({ "url": "not a url" }))), "invalid-url");
     assert_eq!(
-        kind(connect(json!({ "headers": [["x-a", "1\r\nx-injected: 1"]] }))),
+        kind(connect(
+            json!({ "headers": [["x-a", "1\r\nx-injected: 1"]] })
+        )),
         "invalid-header"
     );
-    assert_eq!(kind(connect(json!({ "options": { "keepAlive": true } }))), "invalid-options");
+    assert_eq!(
+        kind(connect(json!({ "options": { "keepAlive": true } }))),
+        "invalid-options"
+    );
     assert_eq!(
         kind(connect(json!({ "options": { "retry": { "jitter": 2 } } }))),
         "invalid-options"

@@ -5,10 +5,12 @@ mod common;
 
 use std::time::Duration;
 
-use serde_json::Value;
 use common::{collect_until, encode, event_data, Server};
+use serde_json::Value;
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
-use tauri_plugin_sse::{ErrorKind, Message, MessageStream, Request, RetryPolicy, SseExt, StreamOptions};
+use tauri_plugin_sse::{
+    ErrorKind, Message, MessageStream, Request, RetryPolicy, SseExt, StreamOptions,
+};
 
 fn app() -> tauri::App<MockRuntime> {
     mock_builder()
@@ -57,10 +59,18 @@ fn fatal_error(messages: &[Message]) -> &tauri_plugin_sse::Error {
 async fn events_arrive_in_order_in_batches_after_open() {
     let server = Server::start();
     let app = app();
-    let mut stream = connect(&app, Request::new(&server.sse("count=500&size=10")).unwrap());
+    let mut stream = connect(
+        &app,
+        Request::new(&server.sse("count=500&size=10")).unwrap(),
+    );
     let messages = collect_until(&mut stream, is_error).await;
 
-    let Message::Open { status, url, headers } = &messages[0] else {
+    let Message::Open {
+        status,
+        url,
+        headers,
+    } = &messages[0]
+    else {
         panic!("first message is not open: {:?}", messages[0]);
     };
     assert_eq!(*status, 200);
@@ -73,7 +83,10 @@ async fn events_arrive_in_order_in_batches_after_open() {
         .iter()
         .filter(|m| matches!(m, Message::Events { .. }))
         .count();
-    assert!(batches < 100, "{batches} messages for 500 events: reads are not batched");
+    assert!(
+        batches < 100,
+        "{batches} messages for 500 events: reads are not batched"
+    );
     // The server ended the response: the loop reestablishes it.
     let Some(Message::Error {
         error,
@@ -145,7 +158,10 @@ async fn dropped_connections_resume_from_last_event_id_without_loss_or_duplicate
         .into_iter()
         .map(|r| r["lastEventId"].clone())
         .collect();
-    assert_eq!(sent[..4], [Value::Null, "6".into(), "12".into(), "18".into()]);
+    assert_eq!(
+        sent[..4],
+        [Value::Null, "6".into(), "12".into(), "18".into()]
+    );
 }
 
 #[tokio::test]
@@ -160,7 +176,11 @@ async fn an_initial_last_event_id_is_sent_on_the_first_request() {
         .unwrap()
         .options(options);
     let messages = collect_until(&mut connect(&app, request), is_error).await;
-    assert_eq!(event_data(&messages).len(), 2, "resumed at 42: {messages:#?}");
+    assert_eq!(
+        event_data(&messages).len(),
+        2,
+        "resumed at 42: {messages:#?}"
+    );
     assert_eq!(server.requests("seed").await[0]["lastEventId"], "41");
 }
 
@@ -170,7 +190,10 @@ async fn server_retry_sets_the_reconnection_time() {
     let app = app();
     let mut stream = connect(&app, Request::new(&server.sse("retry=50&count=1")).unwrap());
     let messages = collect_until(&mut stream, is_error).await;
-    assert!(messages.contains(&Message::Retry { delay: 50 }), "{messages:#?}");
+    assert!(
+        messages.contains(&Message::Retry { delay: 50 }),
+        "{messages:#?}"
+    );
     let Some(Message::Error {
         reconnect_in: Some(delay),
         ..
@@ -186,7 +209,11 @@ async fn server_retry_sets_the_reconnection_time() {
 async fn unauthorized_and_server_errors_are_fatal() {
     let server = Server::start();
     let app = app();
-    for (query, status) in [("auth=secret", 401), ("status=500", 500), ("status=204", 204)] {
+    for (query, status) in [
+        ("auth=secret", 401),
+        ("status=500", 500),
+        ("status=204", 204),
+    ] {
         let mut stream = connect(&app, Request::new(&server.sse(query)).unwrap());
         let messages = collect_until(&mut stream, is_closed).await;
         let error = fatal_error(&messages);
@@ -335,7 +362,10 @@ async fn redirects_are_followed_and_credentials_stay_on_their_origin() {
 async fn dropping_the_stream_closes_the_http_connection() {
     let server = Server::start();
     let app = app();
-    let mut stream = connect(&app, Request::new(&server.sse("interval=20&tag=drop")).unwrap());
+    let mut stream = connect(
+        &app,
+        Request::new(&server.sse("interval=20&tag=drop")).unwrap(),
+    );
     collect_until(&mut stream, |m| matches!(m, Message::Events { .. })).await;
     drop(stream);
     server.wait_closed("drop").await;
@@ -353,7 +383,13 @@ async fn an_oversized_event_is_reported_and_the_stream_goes_on() {
         .unwrap()
         .options(options);
     let messages = collect_until(&mut connect(&app, request), |m| {
-        matches!(m, Message::Error { reconnect_in: Some(_), .. })
+        matches!(
+            m,
+            Message::Error {
+                reconnect_in: Some(_),
+                ..
+            }
+        )
     })
     .await;
     let too_large: Vec<_> = messages

@@ -62,7 +62,10 @@ fn expected(vector: &Value) -> Value {
 
 #[test]
 fn every_vector_at_every_chunk_size() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/parser-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/parser-vectors.json"
+    );
     let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let vectors = file["vectors"].as_array().unwrap();
     assert!(vectors.len() > 50, "the vector file looks truncated");
@@ -80,7 +83,9 @@ fn every_vector_at_every_chunk_size() {
         for chunk in CHUNK_SIZES {
             let got = observe(&input, &vector["options"], chunk);
             if got != want {
-                failures.push(format!("{name} (chunks of {chunk}): got {got}, want {want}"));
+                failures.push(format!(
+                    "{name} (chunks of {chunk}): got {got}, want {want}"
+                ));
             }
         }
     }

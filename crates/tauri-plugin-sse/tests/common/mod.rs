@@ -94,7 +94,10 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the connection of tag {tag} is still open: {:?}", self.requests(tag).await);
+        panic!(
+            "the connection of tag {tag} is still open: {:?}",
+            self.requests(tag).await
+        );
     }
 }
 
