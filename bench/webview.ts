@@ -84,7 +84,7 @@ time in the event, same machine clock). Median of ${RUNS} runs.
 \`\`\`
 machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${process.platform}, Xvfb
 versions: tauri ${versions.tauri}, tauri-plugin-http ${versions['tauri-plugin-http']}, WebKitGTK ${versions.webkit2gtk}, ${versions.rustc}, Node ${process.version}
-app build: cargo dev profile (what scripts/e2e.sh builds)
+app build: cargo release profile
 
 | transport | small events/s | small MiB/s | 16 KiB events/s | 16 KiB MiB/s | p50 ms | p90 ms | p99 ms | max ms |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -96,6 +96,7 @@ ${TRANSPORTS.map((t) => {
 }).join('\n')}
 
 tauri / fetch events/s: ${fmt(ratio('small'), 1)}x (small), ${fmt(ratio('16 KiB'), 1)}x (16 KiB)
+page clock step: ${fmt(latency[0]?.clockStep ?? NaN, 3)} ms (latencies are this exact; below 0 = clock granularity)
 \`\`\`
 ${END}`;
 

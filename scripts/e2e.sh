@@ -2,14 +2,16 @@
 # End-to-end tests of the demo app in a real WebKitGTK webview, headless:
 #   build the front end and the app (embedded assets), start the bundled SSE server, Xvfb and
 #   tauri-driver, run e2e/*.test.ts (Node's test runner), and tear everything down, also on failure.
-# Usage: scripts/e2e.sh            the tests (artifacts/screenshot.png is written)
-#        scripts/e2e.sh --bench    bench/webview.ts instead of the tests (writes BENCHMARKS.md)
+# Usage: scripts/e2e.sh [test files]   the tests, default e2e/*.test.ts (writes artifacts/screenshot.png)
+#        scripts/e2e.sh --bench          bench/webview.ts instead (writes its section of BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 mode=test
-[ "${1:-}" = --bench ] && mode=bench
+if [ "${1:-}" = --bench ]; then mode=bench; shift; fi
+tests=("$@")
+((${#tests[@]})) || tests=(e2e/*.test.ts)
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
 bash scripts/setup-system.sh
@@ -20,8 +22,10 @@ section "e2e: build the front end and the app"
 ensure_built packages/sse-server packages/tauri-sse
 npm run bundle --silent -w examples/demo
 # The default `custom-protocol` feature embeds examples/demo/dist (what `tauri build` would turn on).
-cargo build --quiet -p tauri-sse-demo
-app="$CARGO_TARGET_DIR/debug/tauri-sse-demo"
+# Tests use the quick-to-build dev profile; the benchmark measures the release build users ship.
+if [ "$mode" = bench ]; then profile=release; else profile=dev; fi
+cargo build --quiet -p tauri-sse-demo --profile "$profile"
+app="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo release)/tauri-sse-demo"
 
 tmp=$(mktemp -d)
 pids=()
@@ -75,5 +79,5 @@ section "e2e: server $server, display $display, tauri-driver :$port"
 if [ "$mode" = bench ]; then
   node --import tsx bench/webview.ts
 else
-  node --import tsx --test --test-concurrency=1 --test-reporter=spec e2e/*.test.ts
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec "${tests[@]}"
 fi

@@ -22,6 +22,8 @@ export interface LatencyResult {
   p90: number;
   p99: number;
   max: number;
+  /** Smallest step of the page's clock, ms: latencies are only this exact (WebKit coarsens timers). */
+  clockStep: number;
 }
 
 /** The server's event payload starts `{"n":…,"t":<send time, ms since the epoch>`. */
@@ -87,5 +89,16 @@ export async function latency(
   run.close();
   const sorted = delays.slice(Math.min(warmup, n), n).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { transport, rate, received: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
+  return { transport, rate, received: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), clockStep: clockStep() };
+}
+
+function clockStep(): number {
+  let step = Infinity;
+  for (let i = 0, last = performance.now(); i < 1_000; i++) {
+    let now = performance.now();
+    while (now === last) now = performance.now();
+    step = Math.min(step, now - last);
+    last = now;
+  }
+  return step;
 }
