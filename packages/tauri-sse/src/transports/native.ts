@@ -26,6 +26,9 @@ export const nativeTransport: Transport = {
     const listened = new Set<string>();
 
     const onEvent = (event: Event) => {
+      // Listening for "open" or "error" also hears the webview's own lifecycle events (plain Events,
+      // already reported by onopen/onerror); only MessageEvents are the server's.
+      if (!(event instanceof MessageEvent)) return;
       const { data, lastEventId } = event as MessageEvent<string>;
       // The DOM reports "" for "no id yet"; the wire shape uses an absent id for that.
       sink({ type: 'events', events: [{ event: event.type, data, id: lastEventId === '' ? undefined : lastEventId }] });
