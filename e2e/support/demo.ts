@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { ConnectSpec, TransportName } from '../../examples/demo/src/connect.js';
 import type { RunResult, Until } from '../../examples/demo/src/run.js';
 import type { Scenario, ScenarioName } from '../../examples/demo/src/scenarios.js';
+import type { RecordedRequest } from '../../packages/sse-server/src/recorder.js';
 import { Session } from './webdriver.js';
 
 export type { RunResult, TransportName };
@@ -12,15 +13,6 @@ export const TRANSPORTS: readonly TransportName[] = ['native', 'fetch', 'tauri']
 
 /** A hook run: like `ConnectSpec`, but `url` may be a path on the bundled server. */
 export type StartSpec = ConnectSpec;
-
-/** One request as the bundled server's `GET /requests?tag=` reports it. */
-export interface RecordedRequest {
-  method: string;
-  headers: Record<string, string>;
-  body: string;
-  lastEventId: string | null;
-  closed: boolean;
-}
 
 function required(name: string): string {
   const value = process.env[name];
