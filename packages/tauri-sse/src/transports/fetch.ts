@@ -30,6 +30,11 @@ interface Outcome {
 }
 
 const IDLE = Symbol('idle-timeout');
+/**
+ * The longest delay `setTimeout` honours (2^31-1 ms, ~24.8 days): browsers and Node fire longer
+ * ones after ~1 ms, which would turn a server's `retry: 3000000000` into a reconnect hot loop.
+ */
+const MAX_TIMER = 2 ** 31 - 1;
 
 class FetchLoop {
   readonly #request: SourceRequest;
@@ -167,7 +172,7 @@ class FetchLoop {
     const reader = body.getReader();
     const idle = this.#request.idleTimeout;
     for (;;) {
-      const timer = idle === undefined ? undefined : setTimeout(() => controller.abort(IDLE), idle);
+      const timer = idle === undefined ? undefined : setTimeout(() => controller.abort(IDLE), Math.min(idle, MAX_TIMER));
       const chunk = await reader.read().finally(() => clearTimeout(timer));
       if (chunk.done) return { error: new SseError('network', 'the server ended the stream') };
       parser.feed(chunk.value);
@@ -192,7 +197,7 @@ class FetchLoop {
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
         resolve(true);
-      }, ms);
+      }, Math.min(ms, MAX_TIMER));
       const onAbort = () => {
         clearTimeout(timer);
         resolve(false);
