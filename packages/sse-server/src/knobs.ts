@@ -9,6 +9,10 @@ export interface Knobs {
   event: string | undefined;
   ids: boolean;
   drop: number | undefined;
+  /** Like `drop`, but the connection is reset (TCP RST) instead of closed. */
+  reset: number | undefined;
+  /** The first `fail` requests of the `tag` answer `status`; later ones stream. */
+  fail: number | undefined;
   retry: number | undefined;
   status: number;
   type: string;
@@ -23,6 +27,10 @@ export interface Knobs {
   tag: string | undefined;
   hang: boolean;
   nonewline: number | undefined;
+  /** Bytes written verbatim after the `count` events (hostile input: invalid UTF-8, NULs…). */
+  raw: Uint8Array | undefined;
+  /** Comment lines written before the first event. */
+  comments: number | undefined;
 }
 
 export class KnobError extends Error {}
@@ -46,10 +54,14 @@ function flag(params: URLSearchParams, name: string): boolean {
 
 export function parseKnobs(params: URLSearchParams): Knobs {
   const nonewline = int(params, 'nonewline');
-  // nonewline follows the regular events, so it needs a finite count (default: none before it).
-  const count = int(params, 'count') ?? (nonewline === undefined ? undefined : 0);
+  const raw = params.get('raw');
+  // raw and nonewline follow the regular events, so they need a finite count (default: none before them).
+  const count = int(params, 'count') ?? (nonewline === undefined && raw === null ? undefined : 0);
   const rate = int(params, 'rate', 1);
   const llm = flag(params, 'llm');
+  const fail = int(params, 'fail');
+  // fail counts requests per tag: without one there is nothing to count.
+  if (fail !== undefined && params.get('tag') === null) throw new KnobError('fail needs a tag to count requests');
   const nl = params.get('nl') ?? 'lf';
   const lineEnd = LINE_ENDS[nl];
   if (lineEnd === undefined) throw new KnobError(`nl must be lf, crlf or cr, got "${nl}"`);
@@ -62,8 +74,10 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     event: params.get('event') ?? undefined,
     ids: flag(params, 'ids'),
     drop: int(params, 'drop', 1),
+    reset: int(params, 'reset', 1),
+    fail,
     retry: int(params, 'retry'),
-    status: int(params, 'status', 100) ?? 200,
+    status: int(params, 'status', 100) ?? (fail === undefined ? 200 : 503),
     type: params.get('type') ?? 'text/event-stream',
     retryAfter: params.get('retryAfter') ?? undefined,
     redirect: params.get('redirect') ?? undefined,
@@ -76,5 +90,12 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     tag: params.get('tag') ?? undefined,
     hang: flag(params, 'hang'),
     nonewline,
+    raw: raw === null ? undefined : base64url(raw),
+    comments: int(params, 'comments'),
   };
+}
+
+function base64url(raw: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(raw)) throw new KnobError(`raw must be base64url (A-Z a-z 0-9 - _, no padding), got "${raw}"`);
+  return Buffer.from(raw, 'base64url');
 }

@@ -22,6 +22,11 @@ export class RequestLog {
     if (list.length > MAX_PER_TAG) list.shift();
   }
 
+  /** Requests recorded under `tag` (at most the last `MAX_PER_TAG`). */
+  count(tag: string): number {
+    return this.#byTag.get(tag)?.length ?? 0;
+  }
+
   get(tag: string): RecordedRequest[] {
     return (this.#byTag.get(tag) ?? []).map((r) => ({ ...r, headers: { ...r.headers } }));
   }

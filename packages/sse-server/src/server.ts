@@ -104,7 +104,8 @@ async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog)
     res.end();
     return;
   }
-  if (knobs.status !== 200) {
+  // With `fail`, only the tag's first `fail` requests get the status (a storm, then recovery).
+  if (knobs.status !== 200 && (knobs.fail === undefined || log.count(knobs.tag ?? '') <= knobs.fail)) {
     const extra: Record<string, string> = knobs.retryAfter === undefined ? {} : { 'retry-after': knobs.retryAfter };
     return plain(res, knobs.status, `status ${knobs.status}`, { ...cors, ...extra });
   }

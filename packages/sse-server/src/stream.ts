@@ -34,9 +34,11 @@ export async function writeStream(res: ServerResponse, knobs: Knobs, request: St
   // hang: headers only, then silence on an open socket (a half-open connection, for idle timeouts).
   if (knobs.hang) return;
   if (knobs.retry !== undefined) await out.write(`retry: ${knobs.retry}${knobs.nl}${knobs.nl}`);
+  if (knobs.comments !== undefined) await writeComments(out, knobs.comments, knobs.nl);
   if (knobs.echo) await out.write(formatEvent({ event: knobs.event, data: JSON.stringify(request) }, knobs.nl));
   const first = firstEventNumber(knobs, request.lastEventId);
   const completed = knobs.llm ? await writeTokens(out, knobs) : await writeEvents(out, knobs, first);
+  if (completed && knobs.raw !== undefined) await out.write(knobs.raw);
   if (completed && knobs.nonewline !== undefined) await writeWithoutNewline(out, knobs.nonewline);
   if (!out.closed) res.end();
 }
@@ -56,6 +58,10 @@ async function writeEvents(out: StreamWriter, knobs: Knobs, first: number): Prom
       out.drop();
       return false;
     }
+    if (knobs.reset !== undefined && sent >= knobs.reset) {
+      await out.reset();
+      return false;
+    }
   }
   return !out.closed;
 }
@@ -71,6 +77,16 @@ async function writeTokens(out: StreamWriter, knobs: Knobs): Promise<boolean> {
   }
   await out.write(formatEvent({ data: '[DONE]' }, knobs.nl));
   return !out.closed;
+}
+
+/** `: 1` … `: count`, in writes of many lines (keep-alive padding at its most hostile). */
+async function writeComments(out: StreamWriter, count: number, nl: string): Promise<void> {
+  const batch = 1000;
+  for (let i = 1; i <= count && !out.closed; i += batch) {
+    let text = '';
+    for (let j = i; j < i + batch && j <= count; j++) text += `: ${j}${nl}`;
+    await out.write(text);
+  }
 }
 
 async function writeWithoutNewline(out: StreamWriter, bytes: number): Promise<void> {

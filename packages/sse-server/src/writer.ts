@@ -42,14 +42,27 @@ export class StreamWriter {
     this.#res.socket?.destroySoon();
   }
 
+  /**
+   * Resets the connection (TCP RST, `ECONNRESET` for the client) once the written bytes have
+   * reached the kernel: the events before it are sent, but nothing ends the response.
+   */
+  async reset(): Promise<void> {
+    this.#gone.abort();
+    const socket = this.#res.socket;
+    if (socket === null || socket.destroyed) return;
+    // Socket writes complete in order: an empty write's callback means the earlier ones are out.
+    await new Promise<void>((resolve) => socket.write('', () => resolve()));
+    if (!socket.destroyed) socket.resetAndDestroy();
+  }
+
   get closed(): boolean {
     return this.signal.aborted;
   }
 
   /** Resolves once written (or the client left); never rejects. */
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.#slow === undefined) return this.#put(text);
-    for (const byte of Buffer.from(text)) {
+    for (const byte of typeof text === 'string' ? Buffer.from(text) : text) {
       if (this.closed) return;
       await this.#put(Buffer.of(byte));
       await this.wait(this.#slow);
