@@ -20,7 +20,7 @@ ensure_node_modules
 
 section "e2e: build the front end and the app"
 ensure_built packages/sse-server packages/tauri-sse
-npm run bundle --silent -w examples/demo
+npm run build --silent -w examples/demo
 # The default `custom-protocol` feature embeds examples/demo/dist (what `tauri build` would turn on).
 # Tests use the quick-to-build dev profile; the benchmark measures the release build users ship.
 if [ "$mode" = bench ]; then profile=release; else profile=dev; fi
