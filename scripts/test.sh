@@ -21,6 +21,10 @@ section "TypeScript tests (parser, core, EventSource, iterator, transports, bund
 npm test -w packages/tauri-sse
 
 # ---- Rust section (cargo fmt --check, clippy -D warnings, cargo test --workspace): add below ----
+section "Rust: format, lints, tests (plugin: parser vectors, loopback connection tests, commands/ACL)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
 
 # ---- end-to-end section (Tauri demo driven over WebDriver): add below ----
 

@@ -36,14 +36,13 @@ pub enum Message {
     Events { events: Vec<Event> },
     /// The server sent `retry:`; the reconnection time is now `delay` ms.
     Retry { delay: u64 },
-    /// `reconnect_in` set: the connection is reestablished after that many ms. `fatal`: the
-    /// connection failed and `Closed` follows. Neither: the stream goes on (`event-too-large`).
+    /// With `reconnect_in` the connection is reestablished after that many ms; without it the
+    /// connection failed and `Closed` follows.
     #[serde(rename_all = "camelCase")]
     Error {
         error: Error,
         #[serde(skip_serializing_if = "Option::is_none")]
         reconnect_in: Option<u64>,
-        fatal: bool,
     },
     /// A kept-alive connection's buffer, replayed on attach, lost this many events.
     Overflow { dropped: u64 },
@@ -93,6 +92,8 @@ impl Request {
     }
 
     /// Appends a header. Names and values are checked like `fetch` does (no CR, LF or NUL).
+    /// A value whose characters are all below U+0100 is a JS `ByteString` and is sent as those
+    /// bytes (what `Headers` produces, as in `tauri-plugin-http`); any other is sent as UTF-8.
     pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
         let invalid = |reason: &str| Error::InvalidHeader {
             name: name.to_string(),
@@ -100,7 +101,12 @@ impl Request {
         };
         let header_name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("not a valid header name"))?;
-        let header_value = HeaderValue::from_str(value)
+        let bytes = value
+            .chars()
+            .map(|c| u8::try_from(c).ok())
+            .collect::<Option<Vec<u8>>>()
+            .unwrap_or_else(|| value.as_bytes().to_vec());
+        let header_value = HeaderValue::from_bytes(&bytes)
             .map_err(|_| invalid("the value contains a control character such as CR or LF"))?;
         self.headers.append(header_name, header_value);
         Ok(self)
@@ -178,7 +184,6 @@ pub(crate) async fn run(
         let message = Message::Error {
             error,
             reconnect_in: Some(delay),
-            fatal: false,
         };
         if !sink.send(message).await {
             return;
@@ -191,7 +196,6 @@ async fn fail(sink: &mut impl Sink, error: Error) {
     let message = Message::Error {
         error,
         reconnect_in: None,
-        fatal: true,
     };
     if sink.send(message).await {
         sink.send(Message::Closed).await;
@@ -270,16 +274,19 @@ impl Connection<'_> {
         let mut method = request.method.clone();
         let mut body = request.body.clone();
         let mut headers = request.headers.clone();
-        // spec: `Accept: text/event-stream`, no caching, `Last-Event-ID` when one is known
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("text/event-stream"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // spec: `Accept: text/event-stream` (unless the caller chose one), no caching,
+        // `Last-Event-ID` when one is known
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("text/event-stream"));
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
         let last_event_id = self.parser.last_event_id().unwrap_or_default();
         if !last_event_id.is_empty() {
-            // The parser never stores an ID with NUL, but LF/CR may be there: drop such IDs.
-            if let Ok(value) = HeaderValue::from_str(last_event_id) {
+            // Sent as its UTF-8 bytes, like browsers do; an ID with control characters (which
+            // no header may carry) is not sent.
+            if let Ok(value) = HeaderValue::from_bytes(last_event_id.as_bytes()) {
                 headers.insert("last-event-id", value);
             }
         }
@@ -387,8 +394,15 @@ impl Connection<'_> {
     ) -> Option<Outcome> {
         match read {
             Ok(Some(chunk)) => {
-                self.parser.feed(&chunk, &mut |item| items.push(item));
-                None
+                let mut too_large = None;
+                self.parser.feed(&chunk, &mut |item| match item {
+                    // As in the TS loop: nothing after an oversize event is delivered, the
+                    // connection fails there (the events before it still go out).
+                    _ if too_large.is_some() => {}
+                    Item::EventTooLarge { max_event_size } => too_large = Some(max_event_size),
+                    item => items.push(item),
+                });
+                too_large.map(|max| Outcome::Fatal(Error::EventTooLarge(max)))
             }
             Ok(None) => Some(reconnect(Error::Network(
                 "the server ended the stream".into(),
@@ -407,16 +421,12 @@ impl Connection<'_> {
                     batch.push(event);
                     continue;
                 }
-                Item::Comment(_) => continue,
+                // oversize events end the read in `consume`
+                Item::Comment(_) | Item::EventTooLarge { .. } => continue,
                 Item::Retry(delay) => {
                     self.reconnection_time = delay;
                     Message::Retry { delay }
                 }
-                Item::EventTooLarge { max_event_size } => Message::Error {
-                    error: Error::EventTooLarge(max_event_size),
-                    reconnect_in: None,
-                    fatal: false,
-                },
             };
             if !batch.is_empty() {
                 messages.push(Message::Events {
@@ -501,8 +511,12 @@ mod tests {
             .header("x-a", "1\r\nInjected: yes")
             .unwrap_err();
         assert_eq!(err.kind(), crate::error::ErrorKind::InvalidHeader);
-        let err = request.header("bad name", "1").unwrap_err();
+        let err = request.clone().header("bad name", "1").unwrap_err();
         assert_eq!(err.kind(), crate::error::ErrorKind::InvalidHeader);
+        let latin1 = request.clone().header("x-a", "caf\u{e9}").unwrap();
+        assert_eq!(latin1.headers["x-a"].as_bytes(), b"caf\xe9");
+        let utf8 = request.header("x-a", "\u{65e5}").unwrap();
+        assert_eq!(utf8.headers["x-a"].as_bytes(), "\u{65e5}".as_bytes());
     }
 
     #[test]
@@ -521,12 +535,11 @@ mod tests {
         let error = Message::Error {
             error: Error::IdleTimeout(5),
             reconnect_in: Some(1500),
-            fatal: false,
         };
         assert_eq!(
             serde_json::to_value(error).unwrap(),
-            serde_json::json!({"type": "error", "reconnectIn": 1500, "fatal": false,
-                "error": {"kind": "idle-timeout", "message": "no data received for 5 ms"}})
+            serde_json::json!({"type": "error", "reconnectIn": 1500,
+                "error": {"kind": "idle-timeout", "message": "no data for 5 ms"}})
         );
         assert_eq!(
             serde_json::to_value(Message::Closed).unwrap(),

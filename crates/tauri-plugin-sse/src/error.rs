@@ -41,11 +41,11 @@ pub enum Error {
     HttpStatus { status: u16, url: String },
     #[error("{url} answered with content type `{content_type}`, expected `text/event-stream`")]
     ContentType { content_type: String, url: String },
-    #[error("no data received for {0} ms")]
+    #[error("no data for {0} ms")]
     IdleTimeout(u64),
     #[error("an event larger than {0} bytes was discarded")]
     EventTooLarge(usize),
-    #[error("gave up after {attempts} failed attempts, the last one: {last}")]
+    #[error("gave up after {attempts} failed attempts: {last}")]
     MaxAttempts { attempts: u32, last: Box<Error> },
     #[error("no such connection: {0}")]
     NotFound(String),
@@ -126,7 +126,7 @@ mod tests {
             serde_json::to_value(&error).unwrap(),
             serde_json::json!({
                 "kind": "max-attempts",
-                "message": "gave up after 3 failed attempts, the last one: http://127.0.0.1/sse answered HTTP 503",
+                "message": "gave up after 3 failed attempts: http://127.0.0.1/sse answered HTTP 503",
                 "status": 503,
             })
         );

@@ -231,7 +231,6 @@ fn a_redirect_out_of_the_scope_fails_the_connection_on_that_hop() {
     let received = h.wait_for("a", 1, |m| m["type"] == "closed");
     assert_eq!(received.len(), 2, "{received:#?}");
     assert_eq!(received[0]["error"]["kind"], "scope");
-    assert_eq!(received[0]["fatal"], true);
     assert!(received[0].get("reconnectIn").is_none());
     let recorded = tauri::async_runtime::block_on(h.server.requests("hop"));
     assert!(recorded.is_empty(), "the redirect target was requested");
@@ -358,4 +357,34 @@ fn bad_requests_get_typed_errors() {
         "invalid-options"
     );
     assert!(h.received("a", 1).is_empty());
+}
+
+#[test]
+fn broadcast_emits_every_message_as_a_tauri_event() {
+    use tauri::Listener;
+    let h = harness(tauri_plugin_sse::Builder::new());
+    let a = h.webview("a");
+    let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = heard.clone();
+    h.app.listen_any("sse://news", move |event| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).unwrap());
+    });
+    let url = h.server.sse("count=2");
+    let options = json!({ "broadcast": true, "name": "news" });
+    invoke(
+        &a,
+        "connect",
+        json!({ "url": url, "options": options, "onMessage": channel(1) }),
+    )
+    .unwrap();
+
+    let received = h.wait_for("a", 1, |m| m["type"] == "error");
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(
+        heard[..received.len()],
+        received[..],
+        "the event mirrors the channel"
+    );
 }

@@ -49,7 +49,6 @@ fn fatal_error(messages: &[Message]) -> &tauri_plugin_sse::Error {
         [.., Message::Error {
             error,
             reconnect_in: None,
-            fatal: true,
         }, Message::Closed] => error,
         _ => panic!("expected a fatal error then closed: {messages:#?}"),
     }
@@ -91,7 +90,6 @@ async fn events_arrive_in_order_in_batches_after_open() {
     let Some(Message::Error {
         error,
         reconnect_in: Some(_),
-        fatal: false,
     }) = messages.last()
     else {
         panic!("expected a reconnect: {:?}", messages.last());
@@ -260,7 +258,6 @@ async fn statuses_in_on_status_reconnect_honouring_retry_after() {
     let [Message::Error {
         error,
         reconnect_in: Some(1000),
-        fatal: false,
     }] = messages.as_slice()
     else {
         panic!("expected a reconnect in 1000 ms (Retry-After: 1): {messages:#?}");
@@ -283,7 +280,15 @@ async fn max_attempts_gives_up_after_consecutive_failures() {
     let messages = collect_until(&mut connect(&app, request), is_closed).await;
     let reconnects = messages
         .iter()
-        .filter(|m| matches!(m, Message::Error { fatal: false, .. }))
+        .filter(|m| {
+            matches!(
+                m,
+                Message::Error {
+                    reconnect_in: Some(_),
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(reconnects, 2);
     let error = fatal_error(&messages);
@@ -372,33 +377,22 @@ async fn dropping_the_stream_closes_the_http_connection() {
 }
 
 #[tokio::test]
-async fn an_oversized_event_is_reported_and_the_stream_goes_on() {
+async fn an_oversized_event_fails_the_connection_after_the_events_before_it() {
     let server = Server::start();
     let app = app();
     let options = StreamOptions {
         max_event_size: Some(100),
         ..StreamOptions::default()
     };
-    let request = Request::new(&server.sse("count=2&size=500"))
+    let request = Request::new(&server.sse("count=3&size=500&tag=big"))
         .unwrap()
         .options(options);
-    let messages = collect_until(&mut connect(&app, request), |m| {
-        matches!(
-            m,
-            Message::Error {
-                reconnect_in: Some(_),
-                ..
-            }
-        )
-    })
-    .await;
-    let too_large: Vec<_> = messages
-        .iter()
-        .filter(|m| {
-            matches!(m, Message::Error { error, reconnect_in: None, fatal: false }
-                if error.kind() == ErrorKind::EventTooLarge)
-        })
-        .collect();
-    assert_eq!(too_large.len(), 2, "{messages:#?}");
+    let messages = collect_until(&mut connect(&app, request), is_closed).await;
     assert!(event_data(&messages).is_empty());
+    assert_eq!(fatal_error(&messages).kind(), ErrorKind::EventTooLarge);
+    assert_eq!(
+        server.requests("big").await.len(),
+        1,
+        "failed, not reconnected"
+    );
 }
