@@ -131,6 +131,17 @@ fn invoke(
     get_ipc_response(webview, request).map(|body| body.deserialize().unwrap())
 }
 
+/// `connect` from `webview` with `options`, messages to channel `channel_id`.
+fn connect(
+    webview: &WebviewWindow<MockRuntime>,
+    url: &str,
+    options: Value,
+    channel_id: u32,
+) -> Result<Value, Value> {
+    let args = json!({ "url": url, "options": options, "onMessage": channel(channel_id) });
+    invoke(webview, "connect", args)
+}
+
 fn channel(id: u32) -> String {
     format!("__CHANNEL__:{id}")
 }
@@ -156,12 +167,7 @@ fn connect_streams_to_the_callers_channel_and_close_hangs_up() {
     let h = harness(tauri_plugin_sse::Builder::new());
     let a = h.webview("a");
     let url = h.server.sse("ids=1&interval=20&tag=stream");
-    let id = invoke(
-        &a,
-        "connect",
-        json!({ "url": url, "onMessage": channel(1) }),
-    )
-    .unwrap();
+    let id = connect(&a, &url, Value::Null, 1).unwrap();
     assert!(id.is_u64(), "{id}");
 
     let received = h.wait_for("a", 1, |m| m["type"] == "events");
@@ -181,12 +187,7 @@ fn a_url_outside_the_scope_is_refused_naming_the_permission_to_add() {
     let h = harness(tauri_plugin_sse::Builder::new());
     let a = h.webview("a");
     let url = h.server.sse_on_localhost("tag=outside");
-    let error = invoke(
-        &a,
-        "connect",
-        json!({ "url": url, "onMessage": channel(1) }),
-    )
-    .unwrap_err();
+    let error = connect(&a, &url, Value::Null, 1).unwrap_err();
     assert_eq!(error["kind"], "scope");
     let message = error["message"].as_str().unwrap();
     assert!(message.starts_with(&url), "{message}");
@@ -204,12 +205,7 @@ fn a_webview_without_the_capability_cannot_call_the_plugin() {
     let h = harness(tauri_plugin_sse::Builder::new());
     let c = h.webview("c");
     let url = h.server.sse("count=1");
-    let error = invoke(
-        &c,
-        "connect",
-        json!({ "url": url, "onMessage": channel(1) }),
-    )
-    .unwrap_err();
+    let error = connect(&c, &url, Value::Null, 1).unwrap_err();
     // Tauri's own ACL refusal, a plain string naming the command
     let message = error.as_str().unwrap();
     assert!(message.contains("sse.connect not allowed"), "{message}");
@@ -221,12 +217,7 @@ fn a_redirect_out_of_the_scope_fails_the_connection_on_that_hop() {
     let a = h.webview("a");
     let target = h.server.sse_on_localhost("count=1&tag=hop");
     let url = h.server.sse(&format!("redirect={}", encode(&target)));
-    invoke(
-        &a,
-        "connect",
-        json!({ "url": url, "onMessage": channel(1) }),
-    )
-    .unwrap();
+    connect(&a, &url, Value::Null, 1).unwrap();
 
     let received = h.wait_for("a", 1, |m| m["type"] == "closed");
     assert_eq!(received.len(), 2, "{received:#?}");
@@ -242,12 +233,7 @@ fn connections_are_invisible_to_other_webviews() {
     let (a, b) = (h.webview("a"), h.webview("b"));
     let url = h.server.sse("interval=50&tag=own");
     let options = json!({ "keepAlive": true, "name": "feed" });
-    let id = invoke(
-        &a,
-        "connect",
-        json!({ "url": url, "options": options, "onMessage": channel(1) }),
-    )
-    .unwrap();
+    let id = connect(&a, &url, options, 1).unwrap();
     h.wait_for("a", 1, |m| m["type"] == "open");
 
     assert_eq!(kind(invoke(&b, "close", json!({ "id": id }))), "not-found");
@@ -270,27 +256,10 @@ fn the_connection_limit_applies_per_webview() {
     let (a, b) = (h.webview("a"), h.webview("b"));
     let url = h.server.sse("hang=1");
     for n in 1..=2 {
-        invoke(
-            &a,
-            "connect",
-            json!({ "url": url, "onMessage": channel(n) }),
-        )
-        .unwrap();
+        connect(&a, &url, Value::Null, n).unwrap();
     }
-    assert_eq!(
-        kind(invoke(
-            &a,
-            "connect",
-            json!({ "url": url, "onMessage": channel(3) })
-        )),
-        "limit"
-    );
-    invoke(
-        &b,
-        "connect",
-        json!({ "url": url, "onMessage": channel(4) }),
-    )
-    .unwrap();
+    assert_eq!(kind(connect(&a, &url, Value::Null, 3)), "limit");
+    connect(&b, &url, Value::Null, 4).unwrap();
 }
 
 #[test]
@@ -299,12 +268,7 @@ fn attach_moves_a_kept_alive_connection_to_a_new_channel() {
     let a = h.webview("a");
     let url = h.server.sse("ids=1&interval=20&tag=attach");
     let options = json!({ "keepAlive": true, "name": "feed" });
-    let id = invoke(
-        &a,
-        "connect",
-        json!({ "url": url, "options": options, "onMessage": channel(1) }),
-    )
-    .unwrap();
+    let id = connect(&a, &url, options, 1).unwrap();
     h.wait_for("a", 1, |m| m["type"] == "events");
 
     let attached = invoke(
@@ -373,12 +337,7 @@ fn broadcast_emits_every_message_as_a_tauri_event() {
     });
     let url = h.server.sse("count=2");
     let options = json!({ "broadcast": true, "name": "news" });
-    invoke(
-        &a,
-        "connect",
-        json!({ "url": url, "options": options, "onMessage": channel(1) }),
-    )
-    .unwrap();
+    connect(&a, &url, options, 1).unwrap();
 
     let received = h.wait_for("a", 1, |m| m["type"] == "error");
     let heard = heard.lock().unwrap().clone();
