@@ -45,10 +45,15 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Self {
+        Self::start_on(0)
+    }
+
+    /// On a given port (0 = any free one), e.g. to restart a killed server where clients expect it.
+    pub fn start_on(port: u16) -> Self {
         ensure_built();
         let mut child = Command::new("node")
             .arg(repo_root().join("packages/sse-server/dist/cli.js"))
-            .args(["--port", "0", "--host", "127.0.0.1"])
+            .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
