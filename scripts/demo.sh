@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# `npm run demo`: installs and builds what is missing, starts the bundled SSE server and the
-# terminal demo against it. Ctrl-C stops both.
+# `npm run demo`: installs and builds what is missing, starts the bundled SSE server and the Tauri
+# demo app (examples/demo) pointed at it; the server stops when the app exits.
+# `npm run demo -- --terminal`: the terminal demo (examples/terminal) instead, no display needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+mode=app
+[ "${1:-}" = --terminal ] && mode=terminal
+
+[ "$mode" = app ] && bash scripts/setup-system.sh
 ensure_node_modules
 ensure_built packages/sse-server packages/tauri-sse
+
+if [ "$mode" = app ]; then
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    echo "demo: no display (DISPLAY/WAYLAND_DISPLAY unset); try 'npm run demo -- --terminal'" >&2
+    exit 1
+  fi
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+  npm run build --silent -w examples/demo
+  cargo build -p tauri-sse-demo
+fi
 
 server_out=$(mktemp)
 node packages/sse-server/dist/cli.js >"$server_out" &
@@ -15,4 +30,8 @@ trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$server_out"' EXIT
 url=$(wait_for_server_url "$server_out")
 echo "bundled SSE server at $url"
 
-node --import tsx examples/terminal/main.ts "$url"
+if [ "$mode" = app ]; then
+  TAURI_SSE_SERVER=$url "$CARGO_TARGET_DIR/debug/tauri-sse-demo"
+else
+  node --import tsx examples/terminal/main.ts "$url"
+fi

@@ -27,5 +27,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 
 # ---- end-to-end section (Tauri demo driven over WebDriver): add below ----
+section "end-to-end: the demo app in WebKitGTK under Xvfb via tauri-driver (scripts/e2e.sh)"
+bash scripts/e2e.sh
 
 section "all tests passed"

@@ -1,7 +1,12 @@
 // The one module that talks to tauri-sse: a scenario's connection over one of the three transports,
 // reported through plain callbacks so the rest of the demo does not depend on the package's event types.
 import { fetch as tauriFetch } from '@tauri-apps/plugin-http';
-import { attach, EventSource } from 'tauri-sse';
+import * as sse from 'tauri-sse';
+import { EventSource } from 'tauri-sse';
+
+// `attach` comes with the package's `tauri` transport binding; until that lands, reading it off the
+// namespace keeps the bundle building (a call fails with "attach is not a function").
+const { attach } = sse as unknown as { attach: (name: string) => Promise<EventSource> };
 
 export type TransportName = 'native' | 'fetch' | 'tauri';
 export const TRANSPORTS: readonly TransportName[] = ['native', 'fetch', 'tauri'];
