@@ -8,7 +8,8 @@ source scripts/lib.sh
 # Rust builds are slow on this machine: share one target dir across checkouts and runs.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
 
-section "setup"
+section "setup (Debian packages for Tauri, npm packages)"
+bash scripts/setup-system.sh
 ensure_node_modules
 
 section "build (TypeScript)"
