@@ -36,6 +36,10 @@ async function cargoVersion(name: string): Promise<string> {
   return new RegExp(`name = "${name}"\\nversion = "([^"]+)"`).exec(lock)?.[1] ?? 'unknown';
 }
 
+/** A number for the table; a case that received nothing (NaN, null over JSON) shows as —. */
+const fmt = (n: number | null, digits = 0) =>
+  n === null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
 const demo = await Demo.launch();
 const throughput: Record<string, ThroughputResult[]> = {};
 const latency: LatencyResult[] = [];
@@ -52,13 +56,12 @@ try {
     for (let i = 0; i < RUNS; i++) runs.push(await demo.call<LatencyResult>('latency', transport, LATENCY.rate, LATENCY.count, LATENCY.warmup));
     const typical = median(runs, (r) => r.p99);
     latency.push(typical);
-    console.error(`${transport} latency: p50 ${typical.p50.toFixed(2)} ms, p99 ${typical.p99.toFixed(2)} ms`);
+    console.error(`${transport} latency: p50 ${fmt(typical.p50, 2)} ms, p99 ${fmt(typical.p99, 2)} ms`);
   }
 } finally {
   await demo.quit();
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const versions = {
   tauri: await cargoVersion('tauri'),
   'tauri-plugin-http': await cargoVersion('tauri-plugin-http'),
@@ -79,20 +82,24 @@ plugin (reqwest + Rust parser, events batched over an IPC channel). Events/s is 
 open to the last of ${fmt(SMALL.count)} small events (\`{"n":…,"t":…}\`, ~40 B) or ${fmt(LARGE.count)}
 16 KiB events; latency is receive − send of each event at a fixed ${fmt(LATENCY.rate)} events/s
 (${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted; the server stamps the send
-time in the event, same machine clock). Median of ${RUNS} runs.
+time in the event, same machine clock). Median of ${RUNS} runs. The page's clock
+(\`performance.timeOrigin + now()\` in WebKit) and the server's (the same in Node) are set from the
+wall clock at different moments and may disagree by a millisecond or two: \`min\` (the fastest event)
+shows that offset; a negative value is the offset, not time travel. Differences between transports
+are unaffected.
 
 \`\`\`
 machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${process.platform}, Xvfb
 versions: tauri ${versions.tauri}, tauri-plugin-http ${versions['tauri-plugin-http']}, WebKitGTK ${versions.webkit2gtk}, ${versions.rustc}, Node ${process.version}
 app build: cargo release profile
 
-| transport | small events/s | small MiB/s | 16 KiB events/s | 16 KiB MiB/s | p50 ms | p90 ms | p99 ms | max ms |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| transport | small events/s | small MiB/s | 16 KiB events/s | 16 KiB MiB/s | min ms | p50 ms | p90 ms | p99 ms | max ms |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${TRANSPORTS.map((t) => {
   const small = byTransport('small', t);
   const large = byTransport('16 KiB', t);
   const lat = latency.find((r) => r.transport === t)!;
-  return `| ${t} | ${fmt(small.eventsPerSec)} | ${fmt(small.mibPerSec, 1)} | ${fmt(large.eventsPerSec)} | ${fmt(large.mibPerSec, 1)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p90, 2)} | ${fmt(lat.p99, 2)} | ${fmt(lat.max, 2)} |`;
+  return `| ${t} | ${fmt(small.eventsPerSec)} | ${fmt(small.mibPerSec, 1)} | ${fmt(large.eventsPerSec)} | ${fmt(large.mibPerSec, 1)} | ${fmt(lat.min, 2)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p90, 2)} | ${fmt(lat.p99, 2)} | ${fmt(lat.max, 2)} |`;
 }).join('\n')}
 
 tauri / fetch events/s: ${fmt(ratio('small'), 1)}x (small), ${fmt(ratio('16 KiB'), 1)}x (16 KiB)

@@ -18,6 +18,8 @@ export interface LatencyResult {
   transport: TransportName;
   rate: number;
   received: number;
+  /** The fastest event: page and server clocks may disagree by about this much (see BENCHMARKS.md). */
+  min: number;
   p50: number;
   p90: number;
   p99: number;
@@ -89,7 +91,7 @@ export async function latency(
   run.close();
   const sorted = delays.slice(Math.min(warmup, n), n).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { transport, rate, received: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), clockStep: clockStep() };
+  return { transport, rate, received: n, min: at(0), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), clockStep: clockStep() };
 }
 
 function clockStep(): number {
