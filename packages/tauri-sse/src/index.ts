@@ -2,6 +2,8 @@ export { EventSource, SseErrorEvent } from './event-source.js';
 export type { EventSourceInit } from './event-source.js';
 export { source, SourceEvent } from './iterator.js';
 export type { EventStream, SourceOptions } from './iterator.js';
+export { attach, attachSource } from './attach.js';
+export type { AttachInit, AttachOptions } from './attach.js';
 export type { SourceInit } from './options.js';
 export { createParser, ParseError, DEFAULT_MAX_EVENT_SIZE } from './parser/index.js';
 export type { EventSourceMessage, EventSourceParser, ParsedEvent, ParserCallbacks, ParserOptions, ParseErrorType } from './parser/index.js';
@@ -12,5 +14,5 @@ export type { FetchLike, HeadersSource, SourceRequest, Transport, TransportConne
 export { DEFAULT_RETRY, parseRetryAfter, reconnectDelay, resolveRetry } from './core/retry.js';
 export type { RetryOptions, RetryPolicy } from './core/retry.js';
 export type { ReadyState } from './core/source.js';
-export { fetchTransport, nativeTransport } from './transports/index.js';
+export { fetchTransport, nativeTransport, tauriTransport } from './transports/index.js';
 export type { TransportName } from './transports/index.js';

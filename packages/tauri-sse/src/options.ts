@@ -2,7 +2,7 @@ import { resolveRetry, type RetryOptions } from './core/retry.js';
 import { SourceCore, type SourceObserver } from './core/source.js';
 import type { FetchLike, HeadersSource, SourceRequest, Transport } from './core/transport.js';
 import { DEFAULT_MAX_EVENT_SIZE } from './parser/index.js';
-import { resolveTransport, type TransportName } from './transports/index.js';
+import { isBrowserTransport, resolveTransport, type TransportName } from './transports/index.js';
 
 /**
  * Options shared by `new EventSource(url, init)` and `source(url, init)`. Everything except
@@ -29,9 +29,21 @@ export interface SourceInit {
   signal?: AbortSignal | undefined;
   /** Largest event accepted, in UTF-16 code units; a larger one fails the connection (`event-too-large`). Default 1 MiB. */
   maxEventSize?: number | undefined;
-  /** How to connect: `'fetch'` (default), `'native'` (the webview's EventSource) or a custom `Transport`. */
+  /**
+   * How to connect: `'fetch'` (default), `'native'` (the webview's EventSource), `'tauri'` (the Rust
+   * plugin `sse`), `'auto'` (`'tauri'` inside a Tauri webview, else `'fetch'`) or a custom `Transport`.
+   */
   transport?: TransportName | Transport | undefined;
+  /** tauri transport: keep the connection while the page reloads, for `attach(name)` from the new page. Needs `name`. */
+  keepAlive?: boolean | undefined;
+  /** tauri transport: the connection's name (ASCII letters, digits, `-/:_`); connecting again with it replaces the connection. */
+  name?: string | undefined;
+  /** tauri transport: also emit every message as the Tauri event `sse://<name>`. Needs `name`. */
+  broadcast?: boolean | undefined;
 }
+
+/** Options only the Rust loop can honour: refused by the browser transports rather than ignored. */
+const TAURI_ONLY = ['keepAlive', 'name', 'broadcast'] as const;
 
 /**
  * Spec, EventSource constructor step 5-6: parse the URL relative to the document's base URL
@@ -64,6 +76,14 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     idleTimeout: positive('idleTimeout', init.idleTimeout),
     lastEventId: init.lastEventId ?? '',
     maxEventSize: positive('maxEventSize', init.maxEventSize) ?? DEFAULT_MAX_EVENT_SIZE,
+    keepAlive: init.keepAlive,
+    name: init.name,
+    broadcast: init.broadcast,
   };
-  return new SourceCore(request, resolveTransport(init.transport), observer);
+  const transport = resolveTransport(init.transport);
+  const given = TAURI_ONLY.filter((option) => init[option] !== undefined);
+  if (given.length > 0 && isBrowserTransport(transport)) {
+    throw new TypeError(`tauri-sse: ${given.join(', ')} need the tauri transport (the ${transport.name} transport runs in the page); use transport 'tauri'`);
+  }
+  return new SourceCore(request, transport, observer);
 }

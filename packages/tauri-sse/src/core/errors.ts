@@ -13,7 +13,10 @@ export type SseErrorKind =
   | 'aborted'
   | 'not-found'
   | 'limit'
-  | 'buffer-overflow';
+  | 'buffer-overflow'
+  | 'invalid-options'
+  /** TS only: the tauri transport cannot reach the plugin (not registered, command not granted, no `@tauri-apps/api`). */
+  | 'unavailable';
 
 /** The serializable part of an error: what travels over the wire protocol. */
 export interface WireError {

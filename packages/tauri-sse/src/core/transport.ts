@@ -23,6 +23,11 @@ export interface SourceRequest {
   /** The last event ID string to send on the first connect. */
   lastEventId: string;
   maxEventSize: number;
+  /** tauri transport: keep the connection across page reloads, under `name` (docs/architecture.md "Plugin commands"). */
+  keepAlive?: boolean | undefined;
+  name?: string | undefined;
+  /** tauri transport: also emit every message as the Tauri event `sse://<name>`. */
+  broadcast?: boolean | undefined;
 }
 
 /** A running source, as seen by the core. */

@@ -1,26 +1,45 @@
 import type { Transport } from '../core/transport.js';
 import { fetchTransport } from './fetch.js';
 import { nativeTransport } from './native.js';
+import { attachTransport, tauriTransport } from './tauri.js';
 
 /** The built-in transports by name; the `transport` option takes one of these or a `Transport` object. */
 const builtin = {
   fetch: fetchTransport,
   native: nativeTransport,
+  tauri: tauriTransport,
 } satisfies Record<string, Transport>;
 
-export type TransportName = keyof typeof builtin;
+/** `'auto'` picks `'tauri'` inside a Tauri webview, else `'fetch'`. */
+export type TransportName = keyof typeof builtin | 'auto';
 
 /** The transport used when the `transport` option is absent. */
-const DEFAULT_TRANSPORT: TransportName = 'fetch';
+const DEFAULT_TRANSPORT: keyof typeof builtin = 'fetch';
 
-/** Resolves the `transport` option: the one place that maps names to transports. */
+/**
+ * True inside a Tauri webview: Tauri injects `__TAURI_INTERNALS__` (with `invoke`) before any page
+ * script runs. Whether the `sse` plugin is registered is not visible from here without an IPC
+ * round trip; if it is not, the source fails with kind `unavailable` and Tauri's message.
+ */
+function inTauri(): boolean {
+  const internals = (globalThis as { __TAURI_INTERNALS__?: { invoke?: unknown } }).__TAURI_INTERNALS__;
+  return typeof internals?.invoke === 'function';
+}
+
+/** Resolves the `transport` option (`'auto'` when the source is created): the one place that maps names to transports. */
 export function resolveTransport(option: TransportName | Transport | undefined): Transport {
   if (typeof option === 'object') return option;
-  const transport = builtin[option ?? DEFAULT_TRANSPORT] as Transport | undefined;
+  const name = option === 'auto' ? (inTauri() ? 'tauri' : 'fetch') : (option ?? DEFAULT_TRANSPORT);
+  const transport = builtin[name] as Transport | undefined;
   if (transport === undefined) {
-    throw new TypeError(`tauri-sse: unknown transport "${String(option)}"; use ${Object.keys(builtin).join(', ')} or a Transport object`);
+    throw new TypeError(`tauri-sse: unknown transport "${String(option)}"; use ${Object.keys(builtin).join(', ')}, auto or a Transport object`);
   }
   return transport;
 }
 
-export { fetchTransport, nativeTransport };
+/** The built-in transports that cannot honour the tauri-only options (`keepAlive`, `name`, `broadcast`). */
+export function isBrowserTransport(transport: Transport): boolean {
+  return transport === fetchTransport || transport === nativeTransport;
+}
+
+export { attachTransport, fetchTransport, nativeTransport, tauriTransport };

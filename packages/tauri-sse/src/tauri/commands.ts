@@ -1,0 +1,97 @@
+// Typed bindings for the `sse` plugin's commands (docs/architecture.md "Plugin commands").
+// `@tauri-apps/api` is an optional peer dependency: it is imported here only, lazily, so apps
+// that never use the tauri transport neither load nor need it.
+import type { Channel } from '@tauri-apps/api/core';
+import { SseError, type WireError } from '../core/errors.js';
+import type { SourceMessage } from '../core/messages.js';
+import type { RetryPolicy } from '../core/retry.js';
+
+/** `options` of `connect`, camelCase as the plugin deserializes them. */
+export interface ConnectOptions {
+  maxEventSize: number;
+  lastEventId?: string;
+  retry: RetryPolicy;
+  idleTimeout?: number;
+  keepAlive?: boolean;
+  name?: string;
+  broadcast?: boolean;
+}
+
+export interface ConnectArgs {
+  url: string;
+  method?: string;
+  headers?: [string, string][];
+  body?: string;
+  options: ConnectOptions;
+}
+
+/** One entry of `list`. */
+export interface ConnectionInfo {
+  id: number;
+  url: string;
+  name?: string;
+  keepAlive: boolean;
+  attached: boolean;
+}
+
+type Core = typeof import('@tauri-apps/api/core');
+let core: Promise<Core> | undefined;
+
+/**
+ * Loads `@tauri-apps/api/core` once. The `.catch` also tells bundlers (esbuild, Vite) that a
+ * missing package is handled at run time, so non-Tauri builds without it still bundle.
+ */
+function load(): Promise<Core> {
+  core ??= import('@tauri-apps/api/core').catch((error: unknown) => {
+    core = undefined;
+    throw new SseError('unavailable', 'the tauri transport needs the @tauri-apps/api package (npm install @tauri-apps/api)', { cause: error });
+  });
+  return core;
+}
+
+/**
+ * A command's rejection as an `SseError`: the plugin rejects with `{kind, message, status?}`;
+ * Tauri itself rejects with a plain string when the plugin is not registered or the capability
+ * does not grant the command — an app configuration problem, reported as `unavailable`.
+ */
+function rejection(command: string, error: unknown): SseError {
+  if (error instanceof SseError) return error;
+  if (typeof error === 'object' && error !== null && typeof (error as WireError).kind === 'string') {
+    return SseError.from(error as WireError);
+  }
+  return new SseError(
+    'unavailable',
+    `plugin:sse|${command} was refused: ${String(error)} (register tauri_plugin_sse and grant "sse:default" in the window's capability)`,
+    { cause: error },
+  );
+}
+
+async function call<T>(command: string, args: (core: Core) => Record<string, unknown> = () => ({})): Promise<T> {
+  const api = await load();
+  try {
+    return await api.invoke<T>(`plugin:sse|${command}`, args(api));
+  } catch (error) {
+    throw rejection(command, error);
+  }
+}
+
+/** A fresh channel delivering the plugin's messages, in order, to `onMessage`. */
+function channel(api: Core, onMessage: (message: SourceMessage) => void): Channel<SourceMessage> {
+  return new api.Channel<SourceMessage>(onMessage);
+}
+
+export function connect(args: ConnectArgs, onMessage: (message: SourceMessage) => void): Promise<number> {
+  return call('connect', (api) => ({ ...args, onMessage: channel(api, onMessage) }));
+}
+
+export function attach(name: string, onMessage: (message: SourceMessage) => void): Promise<number> {
+  return call('attach', (api) => ({ name, onMessage: channel(api, onMessage) }));
+}
+
+export function close(id: number): Promise<null> {
+  return call('close', () => ({ id }));
+}
+
+export function list(): Promise<ConnectionInfo[]> {
+  return call('list');
+}

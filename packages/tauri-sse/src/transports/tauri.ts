@@ -1,0 +1,152 @@
+import { SseError } from '../core/errors.js';
+import type { MessageSink, SourceMessage } from '../core/messages.js';
+import type { HeadersSource, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
+import * as commands from '../tauri/commands.js';
+
+/**
+ * The `tauri` transport: the reconnect loop and the parser run in the Rust plugin `sse`, which
+ * sends the wire protocol over an IPC `Channel`; this side only forwards the messages to the core.
+ * Because the loop runs in Rust, a `headers` function is called once, at connect: refreshing a
+ * token on reconnect needs the `fetch` transport, or a new source when an `http-status` 401 arrives.
+ */
+export const tauriTransport: Transport = {
+  name: 'tauri',
+  connect(request: SourceRequest, sink: MessageSink): TransportConnection {
+    if (request.fetch !== undefined) {
+      throw new TypeError("tauri-sse: the tauri transport makes its requests in Rust and cannot use a `fetch` function; use transport 'fetch'");
+    }
+    if (request.withCredentials) {
+      throw new TypeError("tauri-sse: the tauri transport makes its requests in Rust, without the webview's cookies (withCredentials); use transport 'fetch' or 'native'");
+    }
+    const body = request.body;
+    if (body != null && typeof body !== 'string') {
+      throw new TypeError(`tauri-sse: the tauri transport sends a string body only, got ${Object.prototype.toString.call(body)}; serialize it first`);
+    }
+    const connection = new IpcConnection(sink);
+    connection.start(async (onMessage) => commands.connect(await connectArgs(request, body ?? undefined), onMessage));
+    return connection;
+  },
+};
+
+/**
+ * A transport bound to the kept-alive connection `name` (`attach` command) instead of a new one.
+ * The plugin replays what it buffered while no page was attached; the connection is announced
+ * (`open`, with its URL from `list`) before that replay, since the original `open` went to the old page.
+ */
+export function attachTransport(name: string): Transport {
+  return {
+    name: 'tauri',
+    connect(request: SourceRequest, sink: MessageSink): TransportConnection {
+      const connection = new IpcConnection(sink);
+      connection.start(
+        (onMessage) => commands.attach(name, onMessage),
+        async (id) => {
+          // Best effort: without `list` (not granted) the source keeps its `sse:` URL as origin.
+          const info = (await commands.list().catch(() => [])).find((entry) => entry.id === id);
+          return info?.url ?? request.url;
+        },
+      );
+      return connection;
+    },
+  };
+}
+
+/** The connection's IPC side: its id once the command resolved, and whether anything is left to close. */
+class IpcConnection implements TransportConnection {
+  readonly #sink: MessageSink;
+  #id: number | undefined;
+  #closed = false;
+  /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
+  #ended = false;
+  /** Messages held until an attached connection is announced. */
+  #held: SourceMessage[] | undefined;
+
+  constructor(sink: MessageSink) {
+    this.#sink = sink;
+  }
+
+  /**
+   * Runs `open` (a command resolving to the connection id). With `announce`, the channel's
+   * messages are held until it resolved the URL, then `open` and the held messages go out.
+   */
+  start(
+    open: (onMessage: (message: SourceMessage) => void) => Promise<number>,
+    announce?: (id: number) => Promise<string>,
+  ): void {
+    if (announce !== undefined) this.#held = [];
+    const run = async () => {
+      const id = await open((message) => this.#receive(message));
+      this.#id = id;
+      if (announce !== undefined) {
+        const url = await announce(id);
+        const held = this.#held ?? [];
+        this.#held = undefined;
+        this.#forward({ type: 'open', status: 200, url, headers: {} });
+        held.forEach((message) => this.#forward(message));
+      }
+      // close() came while the command was in flight: close now, so nothing leaks.
+      if (this.#closed) this.#closeRemote();
+    };
+    run().catch((error: unknown) => {
+      const sseError = error instanceof SseError ? error : new SseError('unavailable', String(error), { cause: error });
+      this.#forward({ type: 'error', error: sseError });
+      this.#forward({ type: 'closed' });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeRemote();
+  }
+
+  #receive(message: SourceMessage): void {
+    if (this.#held !== undefined) this.#held.push(message);
+    else this.#forward(message);
+  }
+
+  #forward(message: SourceMessage): void {
+    if (this.#closed) return;
+    if (message.type === 'closed' || (message.type === 'error' && message.reconnectIn === undefined)) this.#ended = true;
+    // The IPC cannot pause the Rust loop: a backpressure promise from the sink is not awaited.
+    void this.#sink(message);
+  }
+
+  #closeRemote(): void {
+    if (this.#id === undefined || this.#ended) return;
+    this.#ended = true;
+    // `not-found` means the plugin already ended it; nothing else can be done about a failure here.
+    void commands.close(this.#id).catch(() => undefined);
+  }
+}
+
+/** The `connect` arguments: headers evaluated once (see above), options resolved by the core. */
+async function connectArgs(request: SourceRequest, body: string | undefined): Promise<commands.ConnectArgs> {
+  const options: commands.ConnectOptions = { maxEventSize: request.maxEventSize, retry: request.retry };
+  if (request.lastEventId !== '') options.lastEventId = request.lastEventId;
+  if (request.idleTimeout !== undefined) options.idleTimeout = request.idleTimeout;
+  if (request.keepAlive !== undefined) options.keepAlive = request.keepAlive;
+  if (request.name !== undefined) options.name = request.name;
+  if (request.broadcast !== undefined) options.broadcast = request.broadcast;
+  const args: commands.ConnectArgs = { url: request.url, options };
+  if (request.method !== undefined) args.method = request.method;
+  const headers = await headerPairs(request.headers);
+  if (headers.length > 0) args.headers = headers;
+  if (body !== undefined) args.body = body;
+  return args;
+}
+
+/** `HeadersInit` (or a headers function's result) as the `[name, value]` pairs the plugin takes. */
+async function headerPairs(source: HeadersSource | undefined): Promise<[string, string][]> {
+  let init: HeadersInit | undefined;
+  try {
+    init = typeof source === 'function' ? await source() : source;
+  } catch (error) {
+    throw new SseError('headers', `the headers function threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  try {
+    return [...new Headers(init)];
+  } catch (error) {
+    throw new SseError('invalid-header', `invalid headers: ${(error as Error).message}`, { cause: error });
+  }
+}

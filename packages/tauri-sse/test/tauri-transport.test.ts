@@ -1,0 +1,371 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { Channel } from '@tauri-apps/api/core';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { attach, attachSource, EventSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
+import { uniqueTag, useServer } from './helpers/server.js';
+import { collect, until } from './helpers/wait.js';
+
+// The IPC is mocked at the `invoke` boundary only (`mockIPC` replaces `__TAURI_INTERNALS__.invoke`):
+// the package's real code loads `@tauri-apps/api/core`, builds real `Channel`s, and the fake
+// plugin answers the commands and pushes wire messages through the channels' real callbacks.
+// The Rust plugin behind a real webview is covered by the end-to-end tests.
+(globalThis as { window?: unknown }).window = globalThis;
+
+const server = useServer();
+const URL_ = 'http://127.0.0.1:9/sse';
+const DEFAULT_OPTIONS = { maxEventSize: 1024 * 1024, retry: { initialDelay: 3000, maxDelay: 30000, factor: 2, jitter: 0.2, onStatus: [] } };
+
+type Args = Record<string, unknown>;
+type Handler = (args: Args) => unknown;
+
+/** The `sse` plugin as the webview sees it: commands in, channel messages out. */
+class FakePlugin {
+  readonly calls: { command: string; args: Args }[] = [];
+  readonly channels: Channel<SourceMessage>[] = [];
+  readonly #handlers: Record<string, Handler>;
+  readonly #indexes = new Map<number, number>();
+  #nextId = 1;
+
+  constructor(handlers: Record<string, Handler> = {}) {
+    this.#handlers = {
+      connect: () => this.#nextId++,
+      attach: () => this.#nextId++,
+      close: () => null,
+      list: () => [],
+      ...handlers,
+    };
+    mockIPC((cmd, payload) => {
+      const command = cmd.replace(/^plugin:sse\|/, '');
+      const args = (payload ?? {}) as Args;
+      this.calls.push({ command, args });
+      if (args.onMessage instanceof Channel) this.channels.push(args.onMessage as Channel<SourceMessage>);
+      const handler = this.#handlers[command];
+      if (handler === undefined) throw new Error(`unexpected command ${cmd}`);
+      return handler(args);
+    });
+  }
+
+  args(command: string): Args[] {
+    return this.calls.filter((call) => call.command === command).map((call) => call.args);
+  }
+
+  /** The channel of the n-th connect/attach, once the package has sent it. */
+  async channel(n = 0): Promise<Channel<SourceMessage>> {
+    await until(() => this.channels.length > n, 2000, 'the connect/attach command');
+    return this.channels[n] as Channel<SourceMessage>;
+  }
+
+  /** Sends wire messages the way Tauri does: `{ index, message }` to the channel's callback. */
+  send(channel: Channel<SourceMessage>, ...messages: SourceMessage[]): void {
+    const internals = (globalThis as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__;
+    for (const message of messages) {
+      const index = this.#indexes.get(channel.id) ?? 0;
+      this.#indexes.set(channel.id, index + 1);
+      internals.runCallback(channel.id, { index, message });
+    }
+  }
+}
+
+/** What a view saw, as comparable strings: type, readyState, and the fields users read. */
+function trace(target: EventSource): string[] {
+  const seen: string[] = [];
+  const record = (event: Event) => {
+    if (event.type === 'error') {
+      const { error, reconnectIn } = event as SseErrorEvent;
+      seen.push(`error ${error.kind} status=${error.status} reconnect=${reconnectIn !== undefined} state=${target.readyState}`);
+    } else if (event instanceof MessageEvent) {
+      seen.push(`${event.type} ${event.data} id=${event.lastEventId} origin=${event.origin} state=${target.readyState}`);
+    } else {
+      seen.push(`${event.type} state=${target.readyState}`);
+    }
+  };
+  for (const type of ['open', 'message', 'error', 'tick']) target.addEventListener(type, record);
+  return seen;
+}
+
+const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+
+describe('tauri transport', () => {
+  afterEach(() => clearMocks());
+
+  it('sends connect with headers as [name, value] pairs, options in camelCase and the string body', async () => {
+    const plugin = new FakePlugin();
+    const es = new EventSource(URL_, {
+      transport: 'tauri',
+      method: 'POST',
+      headers: { Authorization: 'Bearer t', 'X-Trace': '1' },
+      body: '{"q":1}',
+      retry: { initialDelay: 500, maxAttempts: 3, onStatus: [503] },
+      idleTimeout: 20000,
+      lastEventId: 'abc',
+      maxEventSize: 4096,
+      keepAlive: true,
+      name: 'feed',
+      broadcast: true,
+    });
+    const channel = await plugin.channel();
+    const { onMessage, ...args } = plugin.args('connect')[0] ?? {};
+    assert.equal(onMessage, channel);
+    assert.deepEqual(args, {
+      url: URL_,
+      method: 'POST',
+      headers: [['authorization', 'Bearer t'], ['x-trace', '1']],
+      body: '{"q":1}',
+      options: {
+        maxEventSize: 4096,
+        lastEventId: 'abc',
+        retry: { initialDelay: 500, maxDelay: 30000, factor: 2, jitter: 0.2, maxAttempts: 3, onStatus: [503] },
+        idleTimeout: 20000,
+        keepAlive: true,
+        name: 'feed',
+        broadcast: true,
+      },
+    });
+    es.close();
+  });
+
+  it('sends only the url and the resolved defaults for a plain GET', async () => {
+    const plugin = new FakePlugin();
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    await plugin.channel();
+    const { onMessage: _, ...args } = plugin.args('connect')[0] ?? {};
+    assert.deepEqual(args, { url: URL_, options: DEFAULT_OPTIONS });
+    es.close();
+  });
+
+  it('calls a headers function once, at connect: the reconnect loop runs in Rust', async () => {
+    const plugin = new FakePlugin();
+    let calls = 0;
+    const es = new EventSource(URL_, { transport: 'tauri', headers: async () => ({ authorization: `Bearer ${++calls}` }) });
+    const channel = await plugin.channel();
+    plugin.send(
+      channel,
+      { type: 'open', status: 200, url: URL_, headers: {} },
+      { type: 'error', error: { kind: 'network', message: 'reset' }, reconnectIn: 10 },
+      { type: 'open', status: 200, url: URL_, headers: {} },
+    );
+    await flush();
+    assert.equal(calls, 1);
+    assert.deepEqual(plugin.args('connect')[0]?.headers, [['authorization', 'Bearer 1']]);
+    es.close();
+  });
+
+  it('drives EventSource exactly like the fetch transport given the same stream', async () => {
+    // The fetch transport against the bundled server: two events, end of stream, reconnect with
+    // Last-Event-ID 2, then 204 (the spec's "stop"): the source fails.
+    const url = `${server().url}/sse?count=2&ids=1&tag=${uniqueTag()}`;
+    const retry = { initialDelay: 10, jitter: 0 };
+    const viaFetch = new EventSource(url, { retry });
+    const fetchTrace = trace(viaFetch);
+    await until(() => viaFetch.readyState === EventSource.CLOSED, 5000, 'the fetch source to fail');
+
+    // The same stream as the Rust plugin reports it.
+    const plugin = new FakePlugin();
+    const viaTauri = new EventSource(url, { transport: 'tauri', retry });
+    const tauriTrace = trace(viaTauri);
+    const data = fetchTrace.filter((line) => line.startsWith('message ')).map((line) => line.split(' ')[1] ?? '');
+    plugin.send(
+      await plugin.channel(),
+      { type: 'open', status: 200, url, headers: { 'content-type': 'text/event-stream' } },
+      { type: 'events', events: data.map((d, i) => ({ data: d, id: String(i + 1) })) },
+      { type: 'error', error: { kind: 'network', message: 'the server ended the stream' }, reconnectIn: 10 },
+      { type: 'error', error: { kind: 'http-status', message: 'HTTP 204', status: 204 } },
+      { type: 'closed' },
+    );
+    assert.equal(data.length, 2);
+    assert.deepEqual(tauriTrace, fetchTrace);
+    assert.equal(viaTauri.lastEventId, '2');
+    // The plugin ended the connection itself: nothing to close.
+    viaTauri.close();
+    await flush();
+    assert.deepEqual(plugin.args('close'), []);
+  });
+
+  it('dispatches every event of one batch, in order, with the last event ID carried over', async () => {
+    const plugin = new FakePlugin();
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    const seen = trace(es);
+    plugin.send(
+      await plugin.channel(),
+      { type: 'open', status: 200, url: 'http://127.0.0.1:9/redirected', headers: {} },
+      {
+        type: 'events',
+        events: [{ data: 'a' }, { data: 'b', id: '7' }, { event: 'tick', data: 'c', id: '7' }, { data: 'd', id: '' }],
+      },
+    );
+    assert.deepEqual(seen, [
+      'open state=1',
+      'message a id= origin=http://127.0.0.1:9 state=1',
+      'message b id=7 origin=http://127.0.0.1:9 state=1',
+      'tick c id=7 origin=http://127.0.0.1:9 state=1',
+      'message d id= origin=http://127.0.0.1:9 state=1',
+    ]);
+    es.close();
+  });
+
+  it('close() invokes close {id} once and delivers nothing afterwards', async () => {
+    const plugin = new FakePlugin({ connect: () => 42 });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    const seen = trace(es);
+    const channel = await plugin.channel();
+    await flush();
+    es.close();
+    es.close();
+    plugin.send(channel, { type: 'open', status: 200, url: URL_, headers: {} }, { type: 'events', events: [{ data: 'late' }] });
+    await flush();
+    assert.deepEqual(plugin.args('close'), [{ id: 42 }]);
+    assert.deepEqual(seen, []);
+  });
+
+  it('close() before connect resolved closes the connection as soon as its id arrives', async () => {
+    let resolve!: (id: number) => void;
+    const plugin = new FakePlugin({ connect: () => new Promise<number>((r) => (resolve = r)) });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    await plugin.channel();
+    es.close();
+    await flush();
+    assert.deepEqual(plugin.args('close'), []);
+    resolve(9);
+    await until(() => plugin.args('close').length > 0, 2000, 'close {id: 9}');
+    assert.deepEqual(plugin.args('close'), [{ id: 9 }]);
+  });
+
+  it('close() right after construction (IPC not loaded yet) still closes what it opened', async () => {
+    const plugin = new FakePlugin({ connect: () => 5 });
+    new EventSource(URL_, { transport: 'tauri' }).close();
+    await until(() => plugin.args('close').length > 0, 2000, 'close {id: 5}');
+    assert.deepEqual(plugin.args('close'), [{ id: 5 }]);
+  });
+
+  it('a rejected connect fails the source with the plugin\'s kind and message', async () => {
+    const message = 'http://example.com/ is not allowed by the sse scope: add {"identifier":"sse:default", …}';
+    const plugin = new FakePlugin({ connect: () => Promise.reject({ kind: 'scope', message }) });
+    const es = new EventSource('http://example.com/', { transport: 'tauri' });
+    const event = (await collect<SseErrorEvent>(es, 'error', 1))[0];
+    assert.equal(event?.error.kind, 'scope');
+    assert.equal(event?.message, message);
+    assert.equal(event?.reconnectIn, undefined);
+    assert.equal(es.readyState, EventSource.CLOSED);
+    await flush();
+    assert.deepEqual(plugin.args('close'), []);
+  });
+
+  it('reports Tauri\'s plain-string refusal (command not granted) as kind unavailable, with its text', async () => {
+    const acl = 'sse.connect not allowed. Permissions associated with this command: sse:allow-connect, sse:default';
+    new FakePlugin({ connect: () => Promise.reject(acl) });
+    const stream = source(URL_, { transport: 'tauri' });
+    await assert.rejects(stream.next(), (error: Error & { kind?: string }) => error.kind === 'unavailable' && error.message.includes(acl));
+  });
+
+  it('reports a headers function that throws as kind headers, without connecting', async () => {
+    const plugin = new FakePlugin();
+    const es = new EventSource(URL_, { transport: 'tauri', headers: () => { throw new Error('no token'); } });
+    const event = (await collect<SseErrorEvent>(es, 'error', 1))[0];
+    assert.equal(event?.error.kind, 'headers');
+    assert.match(event?.message ?? '', /no token/);
+    assert.equal(es.readyState, EventSource.CLOSED);
+    assert.deepEqual(plugin.args('connect'), []);
+  });
+});
+
+describe('attach', () => {
+  afterEach(() => clearMocks());
+
+  it('announces the kept-alive connection, replays its buffer, reports the overflow without closing, then goes live', async () => {
+    const streamUrl = 'http://127.0.0.1:9/feed';
+    let resolveAttach!: (id: number) => void;
+    const plugin = new FakePlugin({
+      attach: () => new Promise<number>((r) => (resolveAttach = r)),
+      list: () => [{ id: 3, url: streamUrl, name: 'feed', keepAlive: true, attached: true }],
+    });
+    const es = attach('feed');
+    const seen = trace(es);
+    const channel = await plugin.channel();
+    assert.deepEqual(plugin.args('attach')[0]?.name, 'feed');
+    // The plugin replays before its answer can arrive: held until the connection is announced.
+    plugin.send(
+      channel,
+      { type: 'events', events: [{ data: 'buffered-1', id: '11' }, { data: 'buffered-2', id: '12' }] },
+      { type: 'overflow', dropped: 4 },
+    );
+    assert.deepEqual(seen, []);
+    resolveAttach(3);
+    await until(() => seen.length === 4, 2000, 'the replay');
+    plugin.send(channel, { type: 'events', events: [{ data: 'live', id: '13' }] });
+    assert.deepEqual(seen, [
+      'open state=1',
+      'message buffered-1 id=11 origin=http://127.0.0.1:9 state=1',
+      'message buffered-2 id=12 origin=http://127.0.0.1:9 state=1',
+      'error buffer-overflow status=undefined reconnect=false state=1',
+      'message live id=13 origin=http://127.0.0.1:9 state=1',
+    ]);
+    assert.equal(es.url, 'sse:feed');
+    es.close();
+    await until(() => plugin.args('close').length > 0, 2000, 'close {id: 3}');
+    assert.deepEqual(plugin.args('close'), [{ id: 3 }]);
+  });
+
+  it('fails with kind not-found when there is no such connection', async () => {
+    const plugin = new FakePlugin({ attach: () => Promise.reject({ kind: 'not-found', message: 'no such connection: nope' }) });
+    const es = attach('nope');
+    const event = (await collect<SseErrorEvent>(es, 'error', 1))[0];
+    assert.equal(event?.error.kind, 'not-found');
+    assert.equal(es.readyState, EventSource.CLOSED);
+    assert.deepEqual(plugin.args('close'), []);
+  });
+
+  it('attachSource() iterates the replay and the live events', async () => {
+    const plugin = new FakePlugin({ attach: () => 1 });
+    const stream = attachSource('feed', { terminator: '[DONE]' });
+    const channel = await plugin.channel();
+    await flush();
+    plugin.send(channel, { type: 'events', events: [{ data: 'x' }, { data: 'y' }, { data: '[DONE]' }] });
+    const got: string[] = [];
+    for await (const event of stream) got.push(event.data);
+    assert.deepEqual(got, ['x', 'y']);
+    await until(() => plugin.args('close').length > 0, 2000, 'close {id: 1}');
+  });
+});
+
+describe("transport 'auto'", () => {
+  afterEach(() => clearMocks());
+
+  it('uses the plugin inside a Tauri webview', async () => {
+    const plugin = new FakePlugin();
+    const es = new EventSource(URL_, { transport: 'auto', keepAlive: true, name: 'a' });
+    await plugin.channel();
+    assert.equal(plugin.args('connect')[0]?.url, URL_);
+    es.close();
+  });
+
+  it('uses fetch elsewhere', async () => {
+    clearMocks();
+    const es = new EventSource(`${server().url}/sse?count=1`, { transport: 'auto' });
+    const [event] = await collect(es, 'message', 1);
+    assert.match(String(event?.data), /"n":1/);
+    es.close();
+  });
+});
+
+describe('options per transport', () => {
+  for (const [option, value] of [['fetch', fetch], ['withCredentials', true], ['body', new Blob(['x'])]] as const) {
+    it(`tauri refuses ${option} with a TypeError`, () => {
+      assert.throws(
+        () => new EventSource(URL_, { transport: 'tauri', [option]: value }),
+        (error: unknown) => error instanceof TypeError && /tauri transport/.test(error.message),
+      );
+    });
+  }
+
+  for (const transport of ['fetch', 'native'] as const) {
+    for (const [option, value] of [['keepAlive', true], ['name', 'feed'], ['broadcast', true]] as const) {
+      it(`${transport} refuses the tauri-only ${option} with a TypeError naming it`, () => {
+        assert.throws(
+          () => source(URL_, { transport, [option]: value }),
+          (error: unknown) => error instanceof TypeError && error.message.includes(option) && error.message.includes("'tauri'"),
+        );
+      });
+    }
+  }
+});
