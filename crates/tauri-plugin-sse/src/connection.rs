@@ -504,15 +504,9 @@ mod tests {
     }
 
     #[test]
-    fn headers_with_crlf_are_invalid_header_errors() {
+    fn header_values_are_byte_strings_or_utf8() {
+        // control characters and bad names: tests/security.rs
         let request = Request::new("http://127.0.0.1/sse").unwrap();
-        let err = request
-            .clone()
-            .header("x-a", "1\r\nInjected: yes")
-            .unwrap_err();
-        assert_eq!(err.kind(), crate::error::ErrorKind::InvalidHeader);
-        let err = request.clone().header("bad name", "1").unwrap_err();
-        assert_eq!(err.kind(), crate::error::ErrorKind::InvalidHeader);
         let latin1 = request.clone().header("x-a", "caf\u{e9}").unwrap();
         assert_eq!(latin1.headers["x-a"].as_bytes(), b"caf\xe9");
         let utf8 = request.header("x-a", "\u{65e5}").unwrap();

@@ -138,7 +138,7 @@ impl Builder {
                 } = event
                 {
                     if let Some(sse) = app.try_state::<Sse>() {
-                        sse.registry.window_destroyed(label);
+                        sse.close_window(label);
                     }
                 }
             })
@@ -170,6 +170,12 @@ impl Sse {
     /// The webview connections owned by `webview` (by label).
     pub fn list(&self, webview: &str) -> Vec<ConnectionInfo> {
         self.registry.list(webview)
+    }
+
+    /// Closes every connection of the webviews of window `window`, kept alive or not: what
+    /// destroying the window does.
+    pub fn close_window(&self, window: &str) {
+        self.registry.window_destroyed(window);
     }
 
     /// Spawns the loop; a registered connection is told when it ends.

@@ -2,6 +2,8 @@
 //! message collection with deadlines.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod ipc;
+
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
