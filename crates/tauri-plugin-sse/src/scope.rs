@@ -224,6 +224,17 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_without_a_port_means_the_default_port() {
+        // URL Pattern semantics (as in tauri-plugin-http): deny entries need `:*` for all ports
+        let s = scope(&["http://*:*/*"], &["http://127.0.0.1/*"]);
+        assert!(!allowed(&s, "http://127.0.0.1/sse"));
+        assert!(!allowed(&s, "http://127.0.0.1:80/sse"));
+        assert!(allowed(&s, "http://127.0.0.1:8080/sse"));
+        let s = scope(&["http://*:*/*"], &["http://127.0.0.1:*/*"]);
+        assert!(!allowed(&s, "http://127.0.0.1:8080/sse"));
+    }
+
+    #[test]
     fn refusal_names_the_url_and_the_permission_to_add() {
         let err = scope(&[], &[])
             .check(&normalize("http://localhost:1234/sse", None).unwrap())
