@@ -63,6 +63,16 @@ function positive(name: string, value: number | undefined): number | undefined {
   return value;
 }
 
+/**
+ * A last event ID the server could have sent: the parser splits lines at CR/LF and ignores an `id`
+ * containing NUL (spec "id" field step), so such a value can only be a mistake, and would not fit
+ * in a `Last-Event-ID` header.
+ */
+function eventId(value: string | undefined): string {
+  if (value !== undefined && /[\r\n\0]/.test(value)) throw new TypeError('lastEventId must not contain CR, LF or NUL');
+  return value ?? '';
+}
+
 /** Validates `init`, builds the transport request and starts the core behind a view. */
 export function startSource(url: string, init: SourceInit, observer: SourceObserver): SourceCore {
   const request: SourceRequest = {
@@ -74,7 +84,7 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     fetch: init.fetch,
     retry: resolveRetry(init.retry),
     idleTimeout: positive('idleTimeout', init.idleTimeout),
-    lastEventId: init.lastEventId ?? '',
+    lastEventId: eventId(init.lastEventId),
     maxEventSize: positive('maxEventSize', init.maxEventSize) ?? DEFAULT_MAX_EVENT_SIZE,
     keepAlive: init.keepAlive,
     name: init.name,

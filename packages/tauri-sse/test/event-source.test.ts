@@ -31,6 +31,12 @@ describe('EventSource (DOM interface)', () => {
     );
   });
 
+  it('refuses an initial lastEventId no server could have sent (CR, LF, NUL) before any request', () => {
+    for (const lastEventId of ['a\nb', 'a\rb', 'a\0b']) {
+      assert.throws(() => new EventSource(`${server().url}/sse`, { lastEventId }), TypeError, JSON.stringify(lastEventId));
+    }
+  });
+
   it('opens, then dispatches MessageEvents with data, lastEventId and origin', async () => {
     const es = new EventSource(`${server().url}/sse?count=3&ids=1`);
     const opened = once(es, 'open');

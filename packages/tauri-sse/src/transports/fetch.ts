@@ -1,4 +1,5 @@
 import { SseError } from '../core/errors.js';
+import { resolveHeaders } from '../core/headers.js';
 import type { MessageSink } from '../core/messages.js';
 import { attemptsExhausted, parseRetryAfter, reconnectDelay } from '../core/retry.js';
 import type { FetchLike, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
@@ -92,7 +93,8 @@ class FetchLoop {
     try {
       headers = await this.#headers();
     } catch (error) {
-      return error instanceof SseError ? { error, fatal: error.kind === 'invalid-header' } : { error: toSseError('headers', error) };
+      const failure = error as SseError;
+      return { error: failure, fatal: failure.kind === 'invalid-header' };
     }
     // One controller per attempt, so the idle watchdog can abort it without closing the source.
     const controller = new AbortController();
@@ -130,7 +132,7 @@ class FetchLoop {
         return { error: new SseError('idle-timeout', `no data for ${request.idleTimeout} ms`), opened };
       }
       // Spec: a network error while connecting or reading reestablishes the connection.
-      return { error: toSseError('network', error), opened };
+      return { error: networkError(error), opened };
     } finally {
       this.#closed.signal.removeEventListener('abort', onClose);
       controller.abort();
@@ -139,14 +141,7 @@ class FetchLoop {
 
   /** Headers of one attempt: the user's (function called afresh), `Accept`, `Last-Event-ID`. */
   async #headers(): Promise<Headers> {
-    const source = this.#request.headers;
-    const init = typeof source === 'function' ? await source() : source;
-    let headers: Headers;
-    try {
-      headers = new Headers(init);
-    } catch (error) {
-      throw new SseError('invalid-header', `invalid headers: ${(error as Error).message}`, { cause: error });
-    }
+    const headers = await resolveHeaders(this.#request.headers);
     if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
     // Spec: "If ... last event ID string is not the empty string, set `Last-Event-ID`".
     if (this.#lastEventId !== '') headers.set('last-event-id', this.#lastEventId);
@@ -232,7 +227,7 @@ function mimeEssence(type: string): string {
   return (type.split(';', 1)[0] ?? '').trim().toLowerCase();
 }
 
-function toSseError(kind: 'headers' | 'network', error: unknown): SseError {
+function networkError(error: unknown): SseError {
   const message = error instanceof Error ? error.message : String(error);
-  return new SseError(kind, kind === 'headers' ? `the headers function threw: ${message}` : `connection lost: ${message}`, { cause: error });
+  return new SseError('network', `connection lost: ${message}`, { cause: error });
 }

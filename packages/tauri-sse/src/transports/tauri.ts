@@ -1,6 +1,7 @@
 import { SseError } from '../core/errors.js';
+import { resolveHeaders } from '../core/headers.js';
 import type { MessageSink, SourceMessage } from '../core/messages.js';
-import type { HeadersSource, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
+import type { SourceRequest, Transport, TransportConnection } from '../core/transport.js';
 import * as commands from '../tauri/commands.js';
 
 /**
@@ -130,23 +131,8 @@ async function connectArgs(request: SourceRequest, body: string | undefined): Pr
   if (request.broadcast !== undefined) options.broadcast = request.broadcast;
   const args: commands.ConnectArgs = { url: request.url, options };
   if (request.method !== undefined) args.method = request.method;
-  const headers = await headerPairs(request.headers);
+  const headers = [...(await resolveHeaders(request.headers))];
   if (headers.length > 0) args.headers = headers;
   if (body !== undefined) args.body = body;
   return args;
-}
-
-/** `HeadersInit` (or a headers function's result) as the `[name, value]` pairs the plugin takes. */
-async function headerPairs(source: HeadersSource | undefined): Promise<[string, string][]> {
-  let init: HeadersInit | undefined;
-  try {
-    init = typeof source === 'function' ? await source() : source;
-  } catch (error) {
-    throw new SseError('headers', `the headers function threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-  try {
-    return [...new Headers(init)];
-  } catch (error) {
-    throw new SseError('invalid-header', `invalid headers: ${(error as Error).message}`, { cause: error });
-  }
 }
