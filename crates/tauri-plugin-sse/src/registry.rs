@@ -355,6 +355,75 @@ mod tests {
         assert!(registry.list("main")[0].attached);
     }
 
+    fn open() -> Message {
+        Message::Open {
+            status: 200,
+            url: "http://127.0.0.1/sse".into(),
+            headers: Default::default(),
+        }
+    }
+
+    fn reconnecting(delay: u64) -> Message {
+        Message::Error {
+            error: Error::Network("the server ended the stream".into()),
+            reconnect_in: Some(delay),
+        }
+    }
+
+    #[test]
+    fn attach_tells_the_connection_state_before_the_backlog() {
+        let registry = Registry::new(16, 10);
+        let kept = register(&registry, "main", Some("feed"), page().0);
+        // Open when the page went away: the new page hears `open` first, then what it missed.
+        send(&registry, &kept, open());
+        send(&registry, &kept, event("1"));
+        registry.page_unloaded("main");
+        send(&registry, &kept, event("2"));
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        let types = |received: &Received| -> Vec<Value> {
+            received
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|m| m["type"].clone())
+                .collect()
+        };
+        assert_eq!(types(&received), [json!("open"), json!("events")]);
+        assert_eq!(received.lock().unwrap()[0]["url"], "http://127.0.0.1/sse");
+        assert_eq!(received.lock().unwrap()[1]["events"][0]["data"], "2");
+
+        // Mid-reconnect, not open: the pending `error` with its `reconnectIn` comes first.
+        send(&registry, &kept, reconnecting(1500));
+        registry.page_unloaded("main");
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        assert_eq!(
+            received.lock().unwrap()[..],
+            [json!({ "type": "error", "reconnectIn": 1500,
+                "error": { "kind": "network",
+                "message": "network error: the server ended the stream" } })]
+        );
+
+        // A second attach of a page that is still attached hears the state too.
+        send(&registry, &kept, open());
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        assert_eq!(types(&received), [json!("open")]);
+    }
+
+    #[test]
+    fn a_connection_attached_before_its_first_open_hears_nothing_first() {
+        let registry = Registry::new(16, 10);
+        let kept = register(&registry, "main", Some("feed"), page().0);
+        registry.page_unloaded("main");
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        assert!(received.lock().unwrap().is_empty());
+        send(&registry, &kept, open());
+        assert_eq!(received.lock().unwrap()[0]["type"], "open");
+    }
+
     #[test]
     fn a_failed_send_detaches_a_kept_alive_connection_without_losing_the_message() {
         let registry = Registry::new(16, 10);

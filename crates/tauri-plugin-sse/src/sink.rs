@@ -47,7 +47,14 @@ impl<R: Runtime, S: Sink + Sync> Sink for Broadcast<R, S> {
 /// reloading, or the channel failed), a kept-alive connection buffers them for `attach`.
 pub(crate) struct Outlet {
     keep_alive: bool,
-    target: Mutex<Target>,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    target: Target,
+    /// The last lifecycle message sent or buffered (see [`is_lifecycle`]): what a page that
+    /// attaches now must hear first, since the original went to an earlier page.
+    state: Option<Message>,
 }
 
 enum Target {
@@ -58,6 +65,8 @@ enum Target {
 /// Messages kept while detached, bounded by a number of events (other messages count as one);
 /// the oldest events go first.
 struct Backlog {
+    /// The lifecycle state in force before the first kept message: replayed ahead of them.
+    state: Option<Message>,
     messages: VecDeque<Message>,
     size: usize,
     capacity: usize,
@@ -68,59 +77,100 @@ impl Outlet {
     pub(crate) fn new(channel: Channel<Message>, keep_alive: bool) -> Arc<Self> {
         Arc::new(Self {
             keep_alive,
-            target: Mutex::new(Target::Attached(channel)),
+            inner: Mutex::new(Inner {
+                target: Target::Attached(channel),
+                state: None,
+            }),
         })
     }
 
     pub(crate) fn is_attached(&self) -> bool {
-        matches!(*self.target.lock().unwrap(), Target::Attached(_))
+        matches!(self.inner.lock().unwrap().target, Target::Attached(_))
     }
 
     /// The page went away: buffer from now on (`capacity` events).
     pub(crate) fn detach(&self, capacity: usize) {
-        let mut target = self.target.lock().unwrap();
-        if matches!(*target, Target::Attached(_)) {
-            *target = Target::Detached(Backlog::new(capacity));
-        }
+        self.inner.lock().unwrap().detach(capacity);
     }
 
-    /// A page took the connection over: replay the backlog, report losses, then go live.
-    /// Holding the lock while replaying keeps live messages behind the replayed ones.
+    /// A page took the connection over: tell it the connection's state (`open`, or the pending
+    /// reconnect's `error`; nothing while the first attempt is under way), replay the backlog,
+    /// report losses, then go live. Holding the lock while replaying keeps live messages behind
+    /// the replayed ones.
     pub(crate) fn attach(&self, channel: Channel<Message>) -> tauri::Result<()> {
-        let mut target = self.target.lock().unwrap();
-        if let Target::Detached(backlog) = &mut *target {
-            let dropped = backlog.dropped;
-            for message in backlog.messages.drain(..) {
-                channel.send(message)?;
+        let mut inner = self.inner.lock().unwrap();
+        let inner = &mut *inner;
+        match &mut inner.target {
+            Target::Attached(_) => {
+                if let Some(state) = &inner.state {
+                    channel.send(state.clone())?;
+                }
             }
-            if dropped > 0 {
-                channel.send(Message::Overflow { dropped })?;
+            Target::Detached(backlog) => {
+                if let Some(state) = backlog.state.take() {
+                    channel.send(state)?;
+                }
+                for message in backlog.messages.drain(..) {
+                    channel.send(message)?;
+                }
+                if backlog.dropped > 0 {
+                    channel.send(Message::Overflow {
+                        dropped: backlog.dropped,
+                    })?;
+                }
             }
         }
-        *target = Target::Attached(channel);
+        inner.target = Target::Attached(channel);
         Ok(())
     }
 
     fn deliver(&self, message: Message, capacity: usize) -> bool {
-        let mut target = self.target.lock().unwrap();
-        if let Target::Attached(channel) = &*target {
-            if !self.keep_alive {
+        let mut inner = self.inner.lock().unwrap();
+        // Recorded after the send: a backlog started by a failed send begins from the state
+        // before this message, which it then holds.
+        let state = (self.keep_alive && is_lifecycle(&message)).then(|| message.clone());
+        let delivered = inner.deliver(message, capacity, self.keep_alive);
+        if state.is_some() {
+            inner.state = state;
+        }
+        delivered
+    }
+}
+
+impl Inner {
+    fn detach(&mut self, capacity: usize) {
+        if matches!(self.target, Target::Attached(_)) {
+            self.target = Target::Detached(Backlog::new(capacity, self.state.clone()));
+        }
+    }
+
+    fn deliver(&mut self, message: Message, capacity: usize, keep_alive: bool) -> bool {
+        if let Target::Attached(channel) = &self.target {
+            if !keep_alive {
                 return channel.send(message).is_ok();
             }
             match channel.send(message.clone()) {
                 Ok(()) => return true,
                 // The webview could not take it (page gone): keep it for the next attach.
-                Err(_) => *target = Target::Detached(Backlog::new(capacity)),
+                Err(_) => self.detach(capacity),
             }
         }
-        match &mut *target {
-            Target::Detached(backlog) if self.keep_alive => {
+        match &mut self.target {
+            Target::Detached(backlog) if keep_alive => {
                 backlog.push(message);
                 true
             }
             _ => false,
         }
     }
+}
+
+/// Messages that change the connection's readyState: `open`, `error`, `closed`.
+fn is_lifecycle(message: &Message) -> bool {
+    matches!(
+        message,
+        Message::Open { .. } | Message::Error { .. } | Message::Closed
+    )
 }
 
 /// A connection's handle on its [`Outlet`].
@@ -136,8 +186,9 @@ impl Sink for OutletSink {
 }
 
 impl Backlog {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, state: Option<Message>) -> Self {
         Self {
+            state,
             messages: VecDeque::new(),
             size: 0,
             capacity: capacity.max(1),
@@ -162,8 +213,11 @@ impl Backlog {
                 _ => {
                     let front = self.messages.pop_front().expect("front exists");
                     self.size -= weight(&front);
-                    if let Message::Events { events } = front {
-                        self.dropped += events.len() as u64;
+                    match front {
+                        Message::Events { events } => self.dropped += events.len() as u64,
+                        // the state after it is what the kept messages start from
+                        front if is_lifecycle(&front) => self.state = Some(front),
+                        _ => {}
                     }
                 }
             }
@@ -198,7 +252,7 @@ mod tests {
 
     #[test]
     fn backlog_drops_oldest_messages_and_counts_lost_events() {
-        let mut backlog = Backlog::new(4);
+        let mut backlog = Backlog::new(4, None);
         backlog.push(Message::Retry { delay: 1 });
         backlog.push(events(&["1", "2"]));
         backlog.push(events(&["3", "4", "5"]));
@@ -210,8 +264,27 @@ mod tests {
     }
 
     #[test]
+    fn a_state_change_pushed_out_of_the_backlog_becomes_its_starting_state() {
+        let open = |url: &str| Message::Open {
+            status: 200,
+            url: url.into(),
+            headers: Default::default(),
+        };
+        let mut backlog = Backlog::new(2, Some(open("http://a/")));
+        backlog.push(Message::Error {
+            error: crate::Error::IdleTimeout(5),
+            reconnect_in: Some(10),
+        });
+        backlog.push(open("http://b/"));
+        backlog.push(events(&["1", "2"]));
+        assert_eq!(backlog.state, Some(open("http://b/")));
+        assert_eq!(Vec::from(backlog.messages), vec![events(&["1", "2"])]);
+        assert_eq!(backlog.dropped, 0);
+    }
+
+    #[test]
     fn a_batch_larger_than_the_backlog_keeps_its_newest_events() {
-        let mut backlog = Backlog::new(2);
+        let mut backlog = Backlog::new(2, None);
         backlog.push(events(&["1", "2", "3", "4"]));
         backlog.push(Message::Closed);
         assert_eq!(backlog.dropped, 3);

@@ -7,8 +7,8 @@ export type AttachInit = Pick<EventSourceInit, 'signal'>;
 export type AttachOptions = Pick<SourceOptions, 'signal' | 'terminator' | 'events' | 'highWaterMark'>;
 
 /**
- * The `url` of an attached source: the connection's URL is only known once the plugin answers
- * (events carry its origin from then on).
+ * The `url` of an attached source: the connection's URL comes with the plugin's `open` (events
+ * carry its origin from then on).
  */
 function attachUrl(name: string): string {
   return `sse:${encodeURIComponent(name)}`;
@@ -16,9 +16,11 @@ function attachUrl(name: string): string {
 
 /**
  * An `EventSource` over the kept-alive connection `name` (opened by an earlier page with
- * `{ transport: 'tauri', keepAlive: true, name }`). It fires `open`, then the events buffered
- * while no page was attached, an `error` of kind `buffer-overflow` (readyState stays OPEN) if some
- * were dropped, then live events. No such connection: an `error` of kind `not-found`, CLOSED.
+ * `{ transport: 'tauri', keepAlive: true, name }`). It starts from the connection's real state:
+ * `open` if it is open, an `error` with readyState CONNECTING if it is between reconnects, nothing
+ * yet if its first attempt is under way. Then come the events buffered while no page was attached,
+ * an `error` of kind `buffer-overflow` (readyState stays OPEN) if some were dropped, then live
+ * events. No such connection: an `error` of kind `not-found`, CLOSED.
  * `close()` ends the kept-alive connection.
  */
 export function attach(name: string, init: AttachInit = {}): EventSource {

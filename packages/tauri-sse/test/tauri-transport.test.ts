@@ -272,26 +272,23 @@ describe('tauri transport', () => {
 describe('attach', () => {
   afterEach(() => clearMocks());
 
-  it('announces the kept-alive connection, replays its buffer, reports the overflow without closing, then goes live', async () => {
+  it("starts from the plugin's state (open, with the URL), replays the buffer, reports the overflow without closing, then goes live", async () => {
     const streamUrl = 'http://127.0.0.1:9/feed';
     let resolveAttach!: (id: number) => void;
-    const plugin = new FakePlugin({
-      attach: () => new Promise<number>((r) => (resolveAttach = r)),
-      list: () => [{ id: 3, url: streamUrl, name: 'feed', keepAlive: true, attached: true }],
-    });
+    const plugin = new FakePlugin({ attach: () => new Promise<number>((r) => (resolveAttach = r)) });
     const es = attach('feed');
     const seen = trace(es);
     const channel = await plugin.channel();
     assert.deepEqual(plugin.args('attach')[0]?.name, 'feed');
-    // The plugin replays before its answer can arrive: held until the connection is announced.
+    // The plugin sends the state and the replay before the command resolves.
     plugin.send(
       channel,
+      { type: 'open', status: 200, url: streamUrl, headers: { 'content-type': 'text/event-stream' } },
       { type: 'events', events: [{ data: 'buffered-1', id: '11' }, { data: 'buffered-2', id: '12' }] },
       { type: 'overflow', dropped: 4 },
     );
-    assert.deepEqual(seen, []);
     resolveAttach(3);
-    await until(() => seen.length === 4, 2000, 'the replay');
+    await flush();
     plugin.send(channel, { type: 'events', events: [{ data: 'live', id: '13' }] });
     assert.deepEqual(seen, [
       'open state=1',
@@ -301,9 +298,28 @@ describe('attach', () => {
       'message live id=13 origin=http://127.0.0.1:9 state=1',
     ]);
     assert.equal(es.url, 'sse:feed');
+    assert.deepEqual(plugin.args('list'), [], 'attach needs no list lookup');
     es.close();
     await until(() => plugin.args('close').length > 0, 2000, 'close {id: 3}');
     assert.deepEqual(plugin.args('close'), [{ id: 3 }]);
+  });
+
+  it('stays CONNECTING when the plugin reports a pending reconnect, and opens when the connection does', async () => {
+    const plugin = new FakePlugin({ attach: () => 5 });
+    const es = attach('feed');
+    const seen = trace(es);
+    const channel = await plugin.channel();
+    plugin.send(channel, { type: 'error', error: { kind: 'network', message: 'the server ended the stream' }, reconnectIn: 1500 });
+    await flush();
+    assert.deepEqual(seen, ['error network status=undefined reconnect=true state=0']);
+    assert.equal(es.readyState, EventSource.CONNECTING, 'an attached source must not claim OPEN while Rust reconnects');
+    plugin.send(
+      channel,
+      { type: 'open', status: 200, url: 'http://127.0.0.1:9/feed', headers: {} },
+      { type: 'events', events: [{ data: 'after', id: '7' }] },
+    );
+    assert.deepEqual(seen.slice(1), ['open state=1', 'message after id=7 origin=http://127.0.0.1:9 state=1']);
+    es.close();
   });
 
   it('fails with kind not-found when there is no such connection', async () => {

@@ -25,15 +25,6 @@ export interface ConnectArgs {
   options: ConnectOptions;
 }
 
-/** One entry of `list`. */
-export interface ConnectionInfo {
-  id: number;
-  url: string;
-  name?: string;
-  keepAlive: boolean;
-  attached: boolean;
-}
-
 type Core = typeof import('@tauri-apps/api/core');
 let core: Promise<Core> | undefined;
 
@@ -90,8 +81,4 @@ export function attach(name: string, onMessage: (message: SourceMessage) => void
 
 export function close(id: number): Promise<null> {
   return call('close', () => ({ id }));
-}
-
-export function list(): Promise<ConnectionInfo[]> {
-  return call('list');
 }

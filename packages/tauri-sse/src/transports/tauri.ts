@@ -31,22 +31,15 @@ export const tauriTransport: Transport = {
 
 /**
  * A transport bound to the kept-alive connection `name` (`attach` command) instead of a new one.
- * The plugin replays what it buffered while no page was attached; the connection is announced
- * (`open`, with its URL from `list`) before that replay, since the original `open` went to the old page.
+ * The plugin first tells the connection's state (its last `open`, with the URL, or the pending
+ * reconnect's `error`), then replays what it buffered while no page was attached.
  */
 export function attachTransport(name: string): Transport {
   return {
     name: 'tauri',
-    connect(request: SourceRequest, sink: MessageSink): TransportConnection {
+    connect(_request: SourceRequest, sink: MessageSink): TransportConnection {
       const connection = new IpcConnection(sink);
-      connection.start(
-        (onMessage) => commands.attach(name, onMessage),
-        async (id) => {
-          // Best effort: without `list` (not granted) the source keeps its `sse:` URL as origin.
-          const info = (await commands.list().catch(() => [])).find((entry) => entry.id === id);
-          return info?.url ?? request.url;
-        },
-      );
+      connection.start((onMessage) => commands.attach(name, onMessage));
       return connection;
     },
   };
@@ -59,32 +52,15 @@ class IpcConnection implements TransportConnection {
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
-  /** Messages held until an attached connection is announced. */
-  #held: SourceMessage[] | undefined;
 
   constructor(sink: MessageSink) {
     this.#sink = sink;
   }
 
-  /**
-   * Runs `open` (a command resolving to the connection id). With `announce`, the channel's
-   * messages are held until it resolved the URL, then `open` and the held messages go out.
-   */
-  start(
-    open: (onMessage: (message: SourceMessage) => void) => Promise<number>,
-    announce?: (id: number) => Promise<string>,
-  ): void {
-    if (announce !== undefined) this.#held = [];
+  /** Runs `open`, a command resolving to the connection id; the channel's messages go straight to the sink. */
+  start(open: (onMessage: (message: SourceMessage) => void) => Promise<number>): void {
     const run = async () => {
-      const id = await open((message) => this.#receive(message));
-      this.#id = id;
-      if (announce !== undefined) {
-        const url = await announce(id);
-        const held = this.#held ?? [];
-        this.#held = undefined;
-        this.#forward({ type: 'open', status: 200, url, headers: {} });
-        held.forEach((message) => this.#forward(message));
-      }
+      this.#id = await open((message) => this.#forward(message));
       // close() came while the command was in flight: close now, so nothing leaks.
       if (this.#closed) this.#closeRemote();
     };
@@ -99,11 +75,6 @@ class IpcConnection implements TransportConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeRemote();
-  }
-
-  #receive(message: SourceMessage): void {
-    if (this.#held !== undefined) this.#held.push(message);
-    else this.#forward(message);
   }
 
   #forward(message: SourceMessage): void {
