@@ -48,7 +48,7 @@ impl ConnectOptions {
                     "name `{name}` must be non-empty ASCII letters, digits, `-`, `/`, `:` or `_`"
                 )))
             }
-            _ => self.stream.retry.validate(),
+            _ => Ok(()),
         }
     }
 }
@@ -70,7 +70,7 @@ pub(crate) async fn connect<R: Runtime>(
 ) -> Result<u32> {
     let options = options.unwrap_or_default();
     options.validate()?;
-    let mut request = Request::new(&url)?.options(options.stream);
+    let mut request = Request::new(&url)?.options(options.stream)?;
     if let Some(method) = method {
         request = request.method(&method)?;
     }

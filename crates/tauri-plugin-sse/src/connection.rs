@@ -63,6 +63,21 @@ pub struct StreamOptions {
     pub idle_timeout: Option<u64>,
 }
 
+impl StreamOptions {
+    fn validate(&self) -> Result<()> {
+        // The parser never yields such an id (lines end at CR/LF, the spec's `id` step ignores a
+        // value with NUL) and it could not be sent as `Last-Event-ID`: a caller's mistake.
+        if let Some(id) = &self.last_event_id {
+            if id.contains(['\r', '\n', '\0']) {
+                return Err(Error::InvalidOptions(
+                    "`lastEventId` must not contain CR, LF or NUL".into(),
+                ));
+            }
+        }
+        self.retry.validate()
+    }
+}
+
 /// A stream to open: URL, method, headers, body and options. Validated on construction.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -117,9 +132,12 @@ impl Request {
         self
     }
 
-    pub fn options(mut self, options: StreamOptions) -> Self {
+    /// Sets the stream options, refusing values no connection could honour (same checks for
+    /// the `connect` command and the Rust API).
+    pub fn options(mut self, options: StreamOptions) -> Result<Self> {
+        options.validate()?;
         self.options = options;
-        self
+        Ok(self)
     }
 
     pub fn url(&self) -> &Url {

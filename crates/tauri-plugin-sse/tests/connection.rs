@@ -129,7 +129,8 @@ async fn dropped_connections_resume_from_last_event_id_without_loss_or_duplicate
     let app = app();
     let request = Request::new(&server.sse("ids=1&count=20&drop=6&tag=resume"))
         .unwrap()
-        .options(fast(RetryPolicy::default()));
+        .options(fast(RetryPolicy::default()))
+        .unwrap();
     let mut stream = connect(&app, request);
     let mut seen = 0;
     let messages = collect_until(&mut stream, |m| {
@@ -172,7 +173,8 @@ async fn an_initial_last_event_id_is_sent_on_the_first_request() {
     };
     let request = Request::new(&server.sse("ids=1&count=43&tag=seed"))
         .unwrap()
-        .options(options);
+        .options(options)
+        .unwrap();
     let messages = collect_until(&mut connect(&app, request), is_error).await;
     assert_eq!(
         event_data(&messages).len(),
@@ -253,7 +255,8 @@ async fn statuses_in_on_status_reconnect_honouring_retry_after() {
     };
     let request = Request::new(&server.sse("status=503&retryAfter=1"))
         .unwrap()
-        .options(options);
+        .options(options)
+        .unwrap();
     let messages = collect_until(&mut connect(&app, request), is_error).await;
     let [Message::Error {
         error,
@@ -276,7 +279,8 @@ async fn max_attempts_gives_up_after_consecutive_failures() {
     });
     let request = Request::new(&server.sse("status=503&tag=attempts"))
         .unwrap()
-        .options(options);
+        .options(options)
+        .unwrap();
     let messages = collect_until(&mut connect(&app, request), is_closed).await;
     let reconnects = messages
         .iter()
@@ -307,7 +311,8 @@ async fn a_silent_server_trips_the_idle_timeout_and_is_reconnected() {
     };
     let request = Request::new(&server.sse("hang=1&tag=idle"))
         .unwrap()
-        .options(options);
+        .options(options)
+        .unwrap();
     let started = std::time::Instant::now();
     let mut stream = connect(&app, request);
     let messages = collect_until(&mut stream, is_error).await;
@@ -363,7 +368,8 @@ async fn an_oversized_event_fails_the_connection_after_the_events_before_it() {
     };
     let request = Request::new(&server.sse("count=3&size=500&tag=big"))
         .unwrap()
-        .options(options);
+        .options(options)
+        .unwrap();
     let messages = collect_until(&mut connect(&app, request), is_closed).await;
     assert!(event_data(&messages).is_empty());
     assert_eq!(fatal_error(&messages).kind(), ErrorKind::EventTooLarge);

@@ -75,7 +75,7 @@ async fn run_to_close(
     mut on_event: impl FnMut(u64),
 ) -> Run {
     let app = app();
-    let mut stream = app.sse().connect(request.options(options));
+    let mut stream = app.sse().connect(request.options(options).unwrap());
     let mut run = Run::default();
     let mut last_error = None;
     let deadline = tokio::time::Instant::now() + limit;
