@@ -89,12 +89,12 @@ export class Demo {
     await this.session.execute('document.querySelector(arguments[0]).click()', [selector]);
   }
 
-  /** The text of each column's stat cells, by transport. */
+  /** The text of each column's stat cells, its badge (`state`) and its run's `label`, by transport. */
   stats(): Promise<Record<TransportName, Record<string, string>>> {
     return this.session.execute(`
       const out = {};
       for (const col of document.querySelectorAll('[data-transport]')) {
-        const stats = { state: col.querySelector('.badge').textContent };
+        const stats = { state: col.querySelector('.badge').textContent, label: col.querySelector('.run-label').textContent };
         for (const dd of col.querySelectorAll('[data-stat]')) stats[dd.dataset.stat] = dd.textContent;
         out[col.dataset.transport] = stats;
       }

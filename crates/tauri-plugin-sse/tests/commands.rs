@@ -99,8 +99,11 @@ fn attach_moves_a_kept_alive_connection_to_a_new_channel() {
         before,
         "the old channel still receives"
     );
-    // the new channel continues the stream where the old one stopped
-    let first_new: u64 = later[0]["events"][0]["id"]
+    // the new channel first hears that the connection is open (the real `open`, with the URL),
+    // then continues the stream where the old one stopped
+    assert_eq!(later[0]["type"], "open", "{later:#?}");
+    assert_eq!(later[0]["url"], url);
+    let first_new: u64 = later[1]["events"][0]["id"]
         .as_str()
         .unwrap()
         .parse()

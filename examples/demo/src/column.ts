@@ -6,7 +6,7 @@ import type { RecordedEvent, Run } from './run.js';
 const TITLES: Record<TransportName, [string, string]> = {
   native: ['Webview EventSource', "transport: 'native' · GET · cors=1"],
   fetch: ['plugin-http fetch', "transport: 'fetch' · TS parser · POST + Bearer"],
-  tauri: ['Rust plugin', "transport: 'tauri' · Rust parser · POST + Bearer · keepAlive"],
+  tauri: ['Rust plugin', "transport: 'tauri' · Rust parser · POST + Bearer"],
 };
 
 /** Events/s is measured over this window. */

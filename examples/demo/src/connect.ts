@@ -1,12 +1,7 @@
 // The one module that talks to tauri-sse: a scenario's connection over one of the three transports,
 // reported through plain callbacks so the rest of the demo does not depend on the package's event types.
 import { fetch as tauriFetch } from '@tauri-apps/plugin-http';
-import * as sse from 'tauri-sse';
-import { EventSource } from 'tauri-sse';
-
-// `attach` comes with the package's `tauri` transport binding; until that lands, reading it off the
-// namespace keeps the bundle building (a call fails with "attach is not a function").
-const { attach } = sse as unknown as { attach: (name: string) => Promise<EventSource> };
+import { attach, EventSource } from 'tauri-sse';
 
 export type TransportName = 'native' | 'fetch' | 'tauri';
 export const TRANSPORTS: readonly TransportName[] = ['native', 'fetch', 'tauri'];
@@ -64,9 +59,13 @@ export function connect(spec: ConnectSpec, handlers: ConnectionHandlers): Connec
   return observe(source, spec.types ?? ['message'], handlers);
 }
 
-/** Re-attaches to a kept-alive Rust connection by name (after a page reload). */
-export async function reattach(name: string, types: string[], handlers: ConnectionHandlers): Promise<Connection> {
-  return observe(await attach(name), types, handlers);
+/**
+ * Re-attaches to a kept-alive Rust connection by name (after a page reload). It reports the
+ * connection's real state first (`open`, or an `error` while Rust reconnects); no such connection
+ * is an `error` of kind `not-found`, CLOSED.
+ */
+export function reattach(name: string, types: string[], handlers: ConnectionHandlers): Connection {
+  return observe(attach(name), types, handlers);
 }
 
 function observe(source: EventSource, types: string[], handlers: ConnectionHandlers): Connection {

@@ -56,14 +56,24 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-scenari
 document.querySelector('[data-action="close"]')!.addEventListener('click', () => runs.forEach((run) => run.close()));
 document.querySelector('[data-action="reload"]')!.addEventListener('click', () => location.reload());
 
-// A feed kept alive in Rust outlives the page: pick it up again after a reload (if there is one).
+// A feed kept alive in Rust outlives the page: pick it up again after a reload. Its column shows it
+// from the first thing the plugin reports; `not-found` just means there is no feed yet.
 const feed = attachRun(FEED_NAME, ['notification']);
-reattach(FEED_NAME, ['notification'], feed.handlers).then(
-  (connection) => {
-    feed.adopt(connection);
-    track(feed);
-  },
-  () => undefined, // no kept-alive feed (`not-found`): nothing to resume
+let feedShown = false;
+const showFeed = () => {
+  if (!feedShown) track(feed);
+  feedShown = true;
+};
+feed.adopt(
+  reattach(FEED_NAME, ['notification'], {
+    open: () => (showFeed(), feed.handlers.open()),
+    event: (type, data, lastEventId) => (showFeed(), feed.handlers.event(type, data, lastEventId)),
+    error: (error, readyState) => {
+      if (error.kind === 'not-found') return;
+      showFeed();
+      feed.handlers.error(error, readyState);
+    },
+  }),
 );
 
 interface StartSpec extends Omit<ConnectSpec, 'url'> {
@@ -82,10 +92,7 @@ const hook = {
   },
   attach(name: string, types: string[] = ['message']): string {
     const run = track(attachRun(name, types));
-    reattach(name, types, run.handlers).then(
-      (connection) => run.adopt(connection),
-      (error: unknown) => run.fail(error),
-    );
+    run.adopt(reattach(name, types, run.handlers));
     return run.id;
   },
   wait: (id: string, until: Until, timeoutMs = 10_000): Promise<RunResult> => find(id).wait(until, timeoutMs),
