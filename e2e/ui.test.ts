@@ -39,8 +39,10 @@ test('LLM stream button: every column streams tokens up to [DONE] and closes', a
 
 test('Drop & resume button: every column resumes to the last id, counting reconnects', async () => {
   await demo.click('[data-scenario="resume"]');
-  // Mid-stream: the counters, badges and the log are all busy. This is the README's screenshot.
-  await sleep(1_500);
+  // Mid-stream, every column OPEN between two drops: the counters, badges and the log are all
+  // busy. This is the README's screenshot.
+  await sleep(1_000);
+  await columnsUntil((s) => s.state === 'OPEN' && Number(s.events) > 10, 5_000);
   await demo.screenshot(SCREENSHOT);
   const stats = await columnsUntil((s) => s['last id'] === '30' && s.state === 'CLOSED', 20_000);
   for (const transport of TRANSPORTS) {
