@@ -6,6 +6,7 @@ import type { EventSourceParser, ParserCallbacks, ParserOptions } from './types.
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
 
 const LF = 10;
+const CR = 13;
 const BOM = 0xfeff;
 
 /**
@@ -46,30 +47,22 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       skipLF = false;
       if (text.charCodeAt(0) === LF) pos = 1;
     }
-    // Nearest CR / LF at or after pos; each is searched again only once consumed, so a chunk
-    // without CR costs one failed search, not one per line.
-    let cr = text.indexOf('\r', pos);
-    let lf = text.indexOf('\n', pos);
+    // Most streams have no CR at all; then one LF search per line finds every line end.
+    if (text.indexOf('\r', pos) === -1) splitAtLF(text, pos);
+    else splitAtCRorLF(text, pos);
+  }
+
+  /** Splits `text` from `pos` when it has no CR. */
+  function splitAtLF(text: string, pos: number): void {
+    const len = text.length;
     while (pos < len) {
-      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
-      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
-      const start = pos;
-      let end: number;
-      if (lf !== -1 && (cr === -1 || lf < cr)) {
-        end = lf;
-        pos = lf + 1;
-      } else if (cr !== -1) {
-        end = cr;
-        pos = cr + 1;
-        // A CR ends the line now; whether it is half of a CRLF is settled by the next chunk.
-        if (pos === len) skipLF = true;
-        else if (text.charCodeAt(pos) === LF) pos++;
-      } else {
-        keepPartial(start === 0 ? text : text.slice(start));
+      const lf = text.indexOf('\n', pos);
+      if (lf === -1) {
+        keepPartial(pos === 0 ? text : text.slice(pos));
         return;
       }
-      if (pendingLength === 0) interpret(text, start, end);
-      else completePending(text.slice(start, end));
+      lineEnded(text, pos, lf);
+      pos = lf + 1;
       // A LF right after a line end is a blank line: the end of most events. Taking it here saves
       // a search and a loop turn per event.
       if (text.charCodeAt(pos) === LF) {
@@ -77,6 +70,49 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         pos++;
       }
     }
+  }
+
+  /** Splits `text` from `pos` when it has a CR: a line ends at a CR, a LF, or a CRLF. */
+  function splitAtCRorLF(text: string, pos: number): void {
+    const len = text.length;
+    // Nearest CR / LF at or after pos; each is searched again only once consumed.
+    let cr = text.indexOf('\r', pos);
+    let lf = text.indexOf('\n', pos);
+    while (pos < len) {
+      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+      const start = pos;
+      if (lf !== -1 && (cr === -1 || lf < cr)) {
+        pos = lf + 1;
+        lineEnded(text, start, lf);
+      } else if (cr !== -1) {
+        pos = crlfEnd(text, cr);
+        lineEnded(text, start, cr);
+      } else {
+        keepPartial(start === 0 ? text : text.slice(start));
+        return;
+      }
+      // A line end right after a line end is a blank line: the end of most events. Taking it here
+      // saves two searches and a loop turn per event.
+      const c = text.charCodeAt(pos);
+      if (c === LF || c === CR) {
+        interpret(text, pos, pos);
+        pos = c === LF ? pos + 1 : crlfEnd(text, pos);
+      }
+    }
+  }
+
+  /** Where the line after a CR at `cr` starts. A CR ending the chunk may be half of a CRLF: the next chunk settles it. */
+  function crlfEnd(text: string, cr: number): number {
+    if (cr + 1 === text.length) skipLF = true;
+    else if (text.charCodeAt(cr + 1) === LF) return cr + 2;
+    return cr + 1;
+  }
+
+  /** The line `text[start, end)` ended; it completes the pending partial line if there is one. */
+  function lineEnded(text: string, start: number, end: number): void {
+    if (pendingLength === 0) interpret(text, start, end);
+    else completePending(text.slice(start, end));
   }
 
   function keepPartial(piece: string): void {
