@@ -1,6 +1,6 @@
 import { resolveRetry, type RetryOptions } from './core/retry.js';
 import { SourceCore, type SourceObserver } from './core/source.js';
-import type { FetchLike, HeadersSource, SourceRequest, Transport } from './core/transport.js';
+import { TAURI_ONLY_OPTIONS, type FetchLike, type HeadersSource, type SourceRequest, type Transport } from './core/transport.js';
 import { DEFAULT_MAX_EVENT_SIZE } from './parser/index.js';
 import { isBrowserTransport, resolveTransport, type TransportName } from './transports/index.js';
 
@@ -42,8 +42,6 @@ export interface SourceInit {
   broadcast?: boolean | undefined;
 }
 
-/** Options only the Rust loop can honour: refused by the browser transports rather than ignored. */
-const TAURI_ONLY = ['keepAlive', 'name', 'broadcast'] as const;
 
 /**
  * Spec, EventSource constructor step 5-6: parse the URL relative to the document's base URL
@@ -91,7 +89,7 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     broadcast: init.broadcast,
   };
   const transport = resolveTransport(init.transport);
-  const given = TAURI_ONLY.filter((option) => init[option] !== undefined);
+  const given = TAURI_ONLY_OPTIONS.filter((option) => init[option] !== undefined);
   if (given.length > 0 && isBrowserTransport(transport)) {
     throw new TypeError(`tauri-sse: ${given.join(', ')} need the tauri transport (the ${transport.name} transport runs in the page); use transport 'tauri'`);
   }

@@ -355,6 +355,50 @@ describe("transport 'auto'", () => {
     es.close();
   });
 
+  it('falls back to fetch inside a Tauri webview whose app does not register the plugin', async () => {
+    // What Tauri answers for a command of an unregistered plugin (tauri 2 ipc/authority.rs).
+    const plugin = new FakePlugin({
+      list: () => {
+        throw 'sse.list not allowed. Plugin not found';
+      },
+    });
+    const es = new EventSource(`${server().url}/sse?count=1`, { transport: 'auto' });
+    const [event] = await collect(es, 'message', 1);
+    assert.match(String(event?.data), /"n":1/);
+    assert.deepEqual(plugin.args('connect'), [], 'no connect through the missing plugin');
+    es.close();
+  });
+
+  it('keeps the plugin when only the capability refuses it, so its error surfaces', async () => {
+    const plugin = new FakePlugin({
+      list: () => {
+        throw 'sse.list not allowed on window "main", webview "main", URL: local';
+      },
+      connect: () => {
+        throw 'sse.connect not allowed on window "main", webview "main", URL: local';
+      },
+    });
+    const es = new EventSource(URL_, { transport: 'auto' });
+    const [error] = await collect<SseErrorEvent>(es, 'error', 1);
+    assert.equal(error?.error.kind, 'unavailable');
+    assert.match(String(error?.message), /sse\.connect not allowed/);
+    assert.equal(plugin.args('connect').length, 1);
+    assert.equal(es.readyState, EventSource.CLOSED);
+  });
+
+  it('reports tauri-only options as invalid-options when it had to fall back to fetch', async () => {
+    new FakePlugin({
+      list: () => {
+        throw 'plugin sse not found';
+      },
+    });
+    const es = new EventSource(URL_, { transport: 'auto', keepAlive: true, name: 'feed' });
+    const [error] = await collect<SseErrorEvent>(es, 'error', 1);
+    assert.equal(error?.error.kind, 'invalid-options');
+    assert.match(String(error?.message), /keepAlive, name need the sse plugin/);
+    assert.equal(es.readyState, EventSource.CLOSED);
+  });
+
   it('uses fetch elsewhere', async () => {
     clearMocks();
     const es = new EventSource(`${server().url}/sse?count=1`, { transport: 'auto' });

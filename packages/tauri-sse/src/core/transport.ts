@@ -4,6 +4,9 @@ import type { RetryPolicy } from './retry.js';
 /** Header values for a (re)connect; a function is called again before every attempt. */
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
+/** Options only the Rust loop can honour: the browser transports refuse them rather than ignore them. */
+export const TAURI_ONLY_OPTIONS = ['keepAlive', 'name', 'broadcast'] as const;
+
 /** Any function with the `fetch` signature: `globalThis.fetch`, `@tauri-apps/plugin-http`'s `fetch`, undici… */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 

@@ -82,3 +82,17 @@ export function attach(name: string, onMessage: (message: SourceMessage) => void
 export function close(id: number): Promise<null> {
   return call('close', () => ({ id }));
 }
+
+/**
+ * Whether the `sse` plugin is registered in this app. Tauri refuses a command of an unknown plugin
+ * with "plugin sse not found" (through the ACL: "… Plugin not found"); any other answer, an ACL
+ * refusal of a registered plugin included, means it is there and its own error should surface.
+ */
+export async function registered(): Promise<boolean> {
+  try {
+    await call('list');
+    return true;
+  } catch (error) {
+    return !/plugin (sse )?not found|needs the @tauri-apps\/api package/i.test((error as Error).message);
+  }
+}

@@ -1,4 +1,5 @@
 import type { Transport } from '../core/transport.js';
+import { autoTransport, inTauri } from './auto.js';
 import { fetchTransport } from './fetch.js';
 import { nativeTransport } from './native.js';
 import { attachTransport, tauriTransport } from './tauri.js';
@@ -10,26 +11,17 @@ const builtin = {
   tauri: tauriTransport,
 } satisfies Record<string, Transport>;
 
-/** `'auto'` picks `'tauri'` inside a Tauri webview, else `'fetch'`. */
+/** `'auto'` picks `'tauri'` inside a Tauri webview whose app registered the plugin, else `'fetch'`. */
 export type TransportName = keyof typeof builtin | 'auto';
 
 /** The transport used when the `transport` option is absent. */
 const DEFAULT_TRANSPORT: keyof typeof builtin = 'fetch';
 
-/**
- * True inside a Tauri webview: Tauri injects `__TAURI_INTERNALS__` (with `invoke`) before any page
- * script runs. Whether the `sse` plugin is registered is not visible from here without an IPC
- * round trip; if it is not, the source fails with kind `unavailable` and Tauri's message.
- */
-function inTauri(): boolean {
-  const internals = (globalThis as { __TAURI_INTERNALS__?: { invoke?: unknown } }).__TAURI_INTERNALS__;
-  return typeof internals?.invoke === 'function';
-}
-
 /** Resolves the `transport` option (`'auto'` when the source is created): the one place that maps names to transports. */
 export function resolveTransport(option: TransportName | Transport | undefined): Transport {
   if (typeof option === 'object') return option;
-  const name = option === 'auto' ? (inTauri() ? 'tauri' : 'fetch') : (option ?? DEFAULT_TRANSPORT);
+  if (option === 'auto') return inTauri() ? autoTransport : fetchTransport;
+  const name = option ?? DEFAULT_TRANSPORT;
   const transport = builtin[name] as Transport | undefined;
   if (transport === undefined) {
     throw new TypeError(`tauri-sse: unknown transport "${String(option)}"; use ${Object.keys(builtin).join(', ')}, auto or a Transport object`);
