@@ -34,18 +34,9 @@ export class EventBuilder {
   line(s: string, start: number, end: number): void {
     // `data: ...` is by far the most frequent line. This method is kept small so that engines
     // inline it into the parser's line loop (a call per line is a measurable share of the time).
-    if (
-      s.charCodeAt(start + 4) === COLON &&
-      s.charCodeAt(start) === 100 /* d */ &&
-      s.charCodeAt(start + 1) === 97 /* a */ &&
-      s.charCodeAt(start + 2) === 116 /* t */ &&
-      s.charCodeAt(start + 3) === 97 /* a */ &&
-      start + 4 < end
-    ) {
-      this.appendData(s.slice(s.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end));
-    } else {
-      this.otherLine(s, start, end);
-    }
+    const v = dataValueStart(s, start, end);
+    if (v >= 0) this.appendData(s.slice(v, end));
+    else this.otherLine(s, start, end);
   }
 
   /**
@@ -115,11 +106,25 @@ export class EventBuilder {
       this.type = '';
       return;
     }
-    const event: ParsedEvent = { data: this.data, event: this.type || undefined, id: this.idBuffer };
-    // Clear before the callback so a callback that resets or feeds the parser sees a clean state.
+    const data = this.data;
     this.data = '';
     this.dataLines = 0;
     this.dataSize = 0;
+    this.emit(data);
+  }
+
+  /**
+   * A `data:` line with value `data` directly followed by a blank line while nothing is buffered
+   * (`dataSize === 0`): the same as `appendData(data)` then `dispatch()`, without the buffering.
+   */
+  dispatchData(data: string): void {
+    this.lastId = this.idBuffer;
+    this.emit(data);
+  }
+
+  private emit(data: string): void {
+    const event: ParsedEvent = { data, event: this.type || undefined, id: this.idBuffer };
+    // Cleared before the callback so a callback that resets or feeds the parser sees a clean state.
     this.type = '';
     this.callbacks.onEvent?.(event);
   }
@@ -132,6 +137,24 @@ export class EventBuilder {
     this.type = '';
     this.idBuffer = this.lastId;
   }
+}
+
+/**
+ * Where the value of line `s[start, end)` starts if it is a `data:` line, else -1. Unrolled: this is
+ * the hot path of every stream. `s[end]` is a terminator or past the end, so reading it is safe.
+ */
+export function dataValueStart(s: string, start: number, end: number): number {
+  if (
+    s.charCodeAt(start + 4) === COLON &&
+    s.charCodeAt(start) === 100 /* d */ &&
+    s.charCodeAt(start + 1) === 97 /* a */ &&
+    s.charCodeAt(start + 2) === 116 /* t */ &&
+    s.charCodeAt(start + 3) === 97 /* a */ &&
+    start + 4 < end
+  ) {
+    return s.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
+  }
+  return -1;
 }
 
 /**

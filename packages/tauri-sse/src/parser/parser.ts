@@ -1,6 +1,6 @@
 import { Utf8Decoder } from './decoder.js';
 import { eventTooLarge } from './errors.js';
-import { EventBuilder } from './fields.js';
+import { dataValueStart, EventBuilder } from './fields.js';
 import type { EventSourceParser, ParserCallbacks, ParserOptions } from './types.js';
 
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
@@ -60,6 +60,21 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (lf === -1) {
         keepPartial(pos === 0 ? text : text.slice(pos));
         return;
+      }
+      // `data: ...` then a blank line while nothing is buffered: one event per line pair, the
+      // shape of LLM token streams. Dispatched without the data buffer (1.1-1.2x on those).
+      let v: number;
+      if (
+        text.charCodeAt(lf + 1) === LF &&
+        pendingLength === 0 &&
+        !discarding &&
+        fields.dataSize === 0 &&
+        lf - pos <= maxEventSize &&
+        (v = dataValueStart(text, pos, lf)) >= 0
+      ) {
+        fields.dispatchData(text.slice(v, lf));
+        pos = lf + 2;
+        continue;
       }
       lineEnded(text, pos, lf);
       pos = lf + 1;
