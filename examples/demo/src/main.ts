@@ -18,7 +18,9 @@ const runs = new Map<string, Run>();
 const main = document.querySelector<HTMLElement>('#columns')!;
 for (const transport of TRANSPORTS) columns.set(transport, new Column(transport, main));
 document.querySelector('#server-url')!.textContent = server;
-setInterval(() => columns.forEach((column) => column.render()), RENDER_MS);
+/** Off while a benchmark measures the transports alone: repainting the columns stalls the webview. */
+let rendering = true;
+setInterval(() => rendering && columns.forEach((column) => column.render()), RENDER_MS);
 
 /** Shows a run in its transport's column and registers it for the hook. */
 function track(run: Run): Run {
@@ -110,6 +112,11 @@ const hook = {
   },
   throughput: (transport: TransportName, count: number, size: number | null) =>
     throughput(server, transport, count, size, (run) => track(run)),
+  /** Pauses (false) or resumes the columns' repainting. */
+  render(on: boolean): void {
+    rendering = on;
+    if (on) columns.forEach((column) => column.render());
+  },
   latency: (transport: TransportName, rate: number, count: number, warmup: number) =>
     latency(server, transport, rate, count, warmup, (run) => track(run)),
 };
