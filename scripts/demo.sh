@@ -8,16 +8,16 @@ source scripts/lib.sh
 
 mode=app
 [ "${1:-}" = --terminal ] && mode=terminal
+if [ "$mode" = app ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "demo: no display (DISPLAY/WAYLAND_DISPLAY unset), so the terminal demo runs instead of the app" >&2
+  mode=terminal
+fi
 
 [ "$mode" = app ] && bash scripts/setup-system.sh
 ensure_node_modules
 ensure_built packages/sse-server packages/tauri-sse
 
 if [ "$mode" = app ]; then
-  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-    echo "demo: no display (DISPLAY/WAYLAND_DISPLAY unset); try 'npm run demo -- --terminal'" >&2
-    exit 1
-  fi
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
   npm run build --silent -w examples/demo
   cargo build -p tauri-sse-demo
