@@ -1,4 +1,4 @@
-//! The webview commands: `connect`, `close`, `attach`, `list`. Every one acts on the calling
+//! The webview commands: `connect`, `close`, `attach`, `ack`, `list`. Every one acts on the calling
 //! webview's connections only.
 
 use serde::Deserialize;
@@ -145,6 +145,18 @@ pub(crate) fn attach<R: Runtime>(
     on_message: Channel<Message>,
 ) -> Result<u32> {
     sse.registry.attach(webview.label(), &name, on_message)
+}
+
+/// The page processed `count` more messages of connection `id`: the plugin may send that many
+/// more (flow control, see `sink::WINDOW`).
+#[command]
+pub(crate) fn ack<R: Runtime>(
+    webview: Webview<R>,
+    sse: State<'_, Sse>,
+    id: u32,
+    count: u64,
+) -> Result<()> {
+    sse.registry.ack(webview.label(), id, count)
 }
 
 #[command]

@@ -100,6 +100,7 @@ impl Builder {
                 commands::connect,
                 commands::close,
                 commands::attach,
+                commands::ack,
                 commands::list,
             ])
             .setup(move |app, _api| {

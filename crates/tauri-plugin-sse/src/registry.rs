@@ -168,6 +168,19 @@ impl Registry {
         }
     }
 
+    /// The page of `webview` processed `count` more messages of connection `id`; like `close`,
+    /// another webview's connection is `not-found`.
+    pub(crate) fn ack(&self, webview: &str, id: u32, count: u64) -> Result<()> {
+        let inner = self.inner.lock().unwrap();
+        match inner.entries.get(&id) {
+            Some(entry) if entry.owner.webview == webview => {
+                entry.outlet.ack(count);
+                Ok(())
+            }
+            _ => Err(Error::NotFound(id.to_string())),
+        }
+    }
+
     /// Gives the kept-alive connection `name` of `webview` a new channel, after replaying what
     /// arrived while it was detached.
     pub(crate) fn attach(

@@ -1,6 +1,10 @@
 //! Where a connection's messages go. One loop ([`crate::connection::run`]) feeds every kind of
 //! reader: a webview `Channel` that can detach into a bounded buffer across page reloads
 //! ([`Outlet`]), a Rust stream ([`StreamSink`]), and optionally Tauri events ([`Broadcast`]).
+//!
+//! Every reader bounds memory by pausing the connection instead of queueing: while paused the
+//! loop reads nothing, so TCP flow control holds the server back and no event is lost. Only a
+//! detached outlet, which no page may ever drain, drops events (oldest first, reported).
 
 use std::{
     collections::VecDeque,
@@ -9,7 +13,7 @@ use std::{
 };
 
 use tauri::{ipc::Channel, AppHandle, Emitter, Runtime};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::connection::Message;
 
@@ -43,11 +47,19 @@ impl<R: Runtime, S: Sink + Sync> Sink for Broadcast<R, S> {
     }
 }
 
-/// Webview readers. Attached, messages go to the page's `Channel`; detached (the page is
-/// reloading, or the channel failed), a kept-alive connection buffers them for `attach`.
+/// Messages an attached page may have received and not yet acknowledged (`ack` command) before
+/// the connection waits for it. `Channel::send` has no backpressure of its own: without this
+/// window a page slower than the stream queues messages in the webview without bound.
+pub(crate) const WINDOW: u64 = 64;
+
+/// Webview readers. Attached, messages go to the page's `Channel`, at most [`WINDOW`] ahead of
+/// the page's acks; detached (the page is reloading, or the channel failed), a kept-alive
+/// connection buffers them for `attach`.
 pub(crate) struct Outlet {
     keep_alive: bool,
     inner: Mutex<Inner>,
+    /// Signalled when the connection may send again: an ack, a detach, an attach.
+    credit: Notify,
 }
 
 struct Inner {
@@ -58,8 +70,29 @@ struct Inner {
 }
 
 enum Target {
-    Attached(Channel<Message>),
+    Attached(Page),
     Detached(Backlog),
+}
+
+/// An attached page's channel and how many of its messages it has not acknowledged.
+struct Page {
+    channel: Channel<Message>,
+    unacked: u64,
+}
+
+impl Page {
+    fn new(channel: Channel<Message>) -> Self {
+        Self {
+            channel,
+            unacked: 0,
+        }
+    }
+
+    fn send(&mut self, message: Message) -> tauri::Result<()> {
+        self.channel.send(message)?;
+        self.unacked += 1;
+        Ok(())
+    }
 }
 
 /// Messages kept while detached, bounded by a number of events (other messages count as one);
@@ -78,9 +111,10 @@ impl Outlet {
         Arc::new(Self {
             keep_alive,
             inner: Mutex::new(Inner {
-                target: Target::Attached(channel),
+                target: Target::Attached(Page::new(channel)),
                 state: None,
             }),
+            credit: Notify::new(),
         })
     }
 
@@ -91,41 +125,51 @@ impl Outlet {
     /// The page went away: buffer from now on (`capacity` events).
     pub(crate) fn detach(&self, capacity: usize) {
         self.inner.lock().unwrap().detach(capacity);
+        // A connection waiting for this page's acks would wait forever.
+        self.credit.notify_one();
+    }
+
+    /// The attached page has processed `count` more messages.
+    pub(crate) fn ack(&self, count: u64) {
+        if let Target::Attached(page) = &mut self.inner.lock().unwrap().target {
+            // Saturating: acks of a page replaced by `attach` may still arrive.
+            page.unacked = page.unacked.saturating_sub(count);
+        }
+        self.credit.notify_one();
     }
 
     /// A page took the connection over: tell it the connection's state (`open`, or the pending
     /// reconnect's `error`; nothing while the first attempt is under way), replay the backlog,
     /// report losses, then go live. Holding the lock while replaying keeps live messages behind
-    /// the replayed ones.
+    /// the replayed ones. The new page's window starts from the replayed messages, which it acks
+    /// like live ones.
     pub(crate) fn attach(&self, channel: Channel<Message>) -> tauri::Result<()> {
-        let mut inner = self.inner.lock().unwrap();
-        let inner = &mut *inner;
-        match &mut inner.target {
-            Target::Attached(_) => {
-                if let Some(state) = &inner.state {
-                    channel.send(state.clone())?;
-                }
-            }
-            Target::Detached(backlog) => {
-                if let Some(state) = backlog.state.take() {
-                    channel.send(state)?;
-                }
-                for message in backlog.messages.drain(..) {
-                    channel.send(message)?;
-                }
-                if backlog.dropped > 0 {
-                    channel.send(Message::Overflow {
-                        dropped: backlog.dropped,
-                    })?;
+        let result = self.inner.lock().unwrap().attach(Page::new(channel));
+        self.credit.notify_one();
+        result
+    }
+
+    /// Delivers `message`, waiting while the attached page is a full window behind.
+    async fn send(&self, mut message: Message, capacity: usize) -> bool {
+        loop {
+            match self.deliver(message, capacity) {
+                Ok(delivered) => return delivered,
+                // `notify_one` keeps a permit when no one waits yet: an ack that lands between
+                // `deliver` and this wait is not missed.
+                Err(full) => {
+                    message = full;
+                    self.credit.notified().await;
                 }
             }
         }
-        inner.target = Target::Attached(channel);
-        Ok(())
     }
 
-    fn deliver(&self, message: Message, capacity: usize) -> bool {
+    /// `Err` gives the message back when the page's window is full.
+    fn deliver(&self, message: Message, capacity: usize) -> Result<bool, Message> {
         let mut inner = self.inner.lock().unwrap();
+        if matches!(&inner.target, Target::Attached(page) if page.unacked >= WINDOW) {
+            return Err(message);
+        }
         // Recorded after the send: a backlog started by a failed send begins from the state
         // before this message, which it then holds.
         let state = (self.keep_alive && is_lifecycle(&message)).then(|| message.clone());
@@ -133,7 +177,7 @@ impl Outlet {
         if state.is_some() {
             inner.state = state;
         }
-        delivered
+        Ok(delivered)
     }
 }
 
@@ -144,12 +188,37 @@ impl Inner {
         }
     }
 
-    fn deliver(&mut self, message: Message, capacity: usize, keep_alive: bool) -> bool {
-        if let Target::Attached(channel) = &self.target {
-            if !keep_alive {
-                return channel.send(message).is_ok();
+    fn attach(&mut self, mut page: Page) -> tauri::Result<()> {
+        match &mut self.target {
+            Target::Attached(_) => {
+                if let Some(state) = &self.state {
+                    page.send(state.clone())?;
+                }
             }
-            match channel.send(message.clone()) {
+            Target::Detached(backlog) => {
+                if let Some(state) = backlog.state.take() {
+                    page.send(state)?;
+                }
+                for message in backlog.messages.drain(..) {
+                    page.send(message)?;
+                }
+                if backlog.dropped > 0 {
+                    page.send(Message::Overflow {
+                        dropped: backlog.dropped,
+                    })?;
+                }
+            }
+        }
+        self.target = Target::Attached(page);
+        Ok(())
+    }
+
+    fn deliver(&mut self, message: Message, capacity: usize, keep_alive: bool) -> bool {
+        if let Target::Attached(page) = &mut self.target {
+            if !keep_alive {
+                return page.send(message).is_ok();
+            }
+            match page.send(message.clone()) {
                 Ok(()) => return true,
                 // The webview could not take it (page gone): keep it for the next attach.
                 Err(_) => self.detach(capacity),
@@ -181,7 +250,7 @@ pub(crate) struct OutletSink {
 
 impl Sink for OutletSink {
     async fn send(&mut self, message: Message) -> bool {
-        self.outlet.deliver(message, self.capacity)
+        self.outlet.send(message, self.capacity).await
     }
 }
 
@@ -248,6 +317,65 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// A page's channel counting the messages it receives; it never acks on its own.
+    fn page() -> (Channel<Message>, Arc<Mutex<u64>>) {
+        let received = Arc::new(Mutex::new(0));
+        let counter = received.clone();
+        let channel = Channel::new(move |_| {
+            *counter.lock().unwrap() += 1;
+            Ok(())
+        });
+        (channel, received)
+    }
+
+    /// Sends one message from a task, as the connection loop does.
+    fn spawn_send(outlet: &Arc<Outlet>, data: &str) -> tokio::task::JoinHandle<bool> {
+        let mut sink = OutletSink {
+            outlet: outlet.clone(),
+            capacity: 10,
+        };
+        let message = events(&[data]);
+        tokio::spawn(async move { sink.send(message).await })
+    }
+
+    /// Whether `task` is still pending after the runtime had time to run it.
+    async fn still_waiting(task: &tokio::task::JoinHandle<bool>) -> bool {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        !task.is_finished()
+    }
+
+    #[tokio::test]
+    async fn a_full_window_waits_for_acks_and_a_detach_wakes_it() {
+        let (channel, received) = page();
+        let outlet = Outlet::new(channel, true);
+        for n in 0..WINDOW {
+            assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
+        }
+        let next = spawn_send(&outlet, "next");
+        assert!(still_waiting(&next).await);
+        assert_eq!(*received.lock().unwrap(), WINDOW);
+
+        outlet.ack(1);
+        assert!(next.await.unwrap());
+        assert_eq!(*received.lock().unwrap(), WINDOW + 1);
+
+        // The page reloads while the connection waits for it: the message goes to the backlog.
+        let buffered = spawn_send(&outlet, "buffered");
+        assert!(still_waiting(&buffered).await);
+        outlet.detach(10);
+        assert!(buffered.await.unwrap());
+        assert_eq!(*received.lock().unwrap(), WINDOW + 1);
+
+        // A new page starts a fresh window, counting the replayed message.
+        let (channel, replayed) = page();
+        outlet.attach(channel).unwrap();
+        assert_eq!(*replayed.lock().unwrap(), 1);
+        for n in 1..WINDOW {
+            assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
+        }
+        assert!(still_waiting(&spawn_send(&outlet, "full")).await);
     }
 
     #[test]
