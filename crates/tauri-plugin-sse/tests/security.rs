@@ -580,7 +580,7 @@ fn control_characters_in_the_url_or_last_event_id_cannot_inject_headers() {
 }
 
 #[test]
-fn another_webview_cannot_close_attach_or_list_a_connection_nor_learn_it_exists() {
+fn another_webview_cannot_close_attach_ack_or_list_a_connection_nor_learn_it_exists() {
     let h = Harness::new(tauri_plugin_sse::Builder::new());
     let (a, b) = (h.webview("a"), h.webview("b"));
     let url = h.server.sse("interval=50&tag=own");
@@ -608,6 +608,10 @@ fn another_webview_cannot_close_attach_or_list_a_connection_nor_learn_it_exists(
         invoke(&b, "attach", attach("nope")),
         Err(not_found("nope".into()))
     );
+    assert_eq!(
+        invoke(&b, "ack", json!({ "id": id, "count": 64 })),
+        Err(not_found(id.to_string()))
+    );
     assert_eq!(invoke(&b, "list", json!({})), Ok(json!([])));
     assert!(h.received("b", 2).is_empty(), "b received a's messages");
 
@@ -620,7 +624,7 @@ fn another_webview_cannot_close_attach_or_list_a_connection_nor_learn_it_exists(
     invoke(&a, "close", json!({ "id": id })).unwrap();
     tauri::async_runtime::block_on(h.server.wait_closed("own"));
     figures(
-        "3 cross-webview commands (close, attach, list) answered as for a nonexistent connection",
+        "4 cross-webview commands (close, attach, ack, list) answered as for a nonexistent connection",
     );
 }
 
