@@ -8,7 +8,7 @@ export interface SourceOptions extends SourceInit {
   terminator?: string | undefined;
   /** Event types to yield (default: all). Other events are dropped, but still advance `lastEventId`. */
   events?: readonly string[] | undefined;
-  /** Events buffered for a slow consumer before the `fetch` transport stops reading the body. Default 1024. */
+  /** Events buffered for a slow consumer before the transport stops reading (`fetch`: the body; `tauri`: the plugin, after its window of unacknowledged messages). Default 1024. */
   highWaterMark?: number | undefined;
 }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { attach, attachSource, EventSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
+import { ACK_EVERY, WINDOW } from '../src/tauri/commands.js';
 import { uniqueTag, useServer } from './helpers/server.js';
 import { collect, until } from './helpers/wait.js';
 
@@ -266,6 +267,70 @@ describe('tauri transport', () => {
     assert.match(event?.message ?? '', /no token/);
     assert.equal(es.readyState, EventSource.CLOSED);
     assert.deepEqual(plugin.args('connect'), []);
+  });
+});
+
+describe('flow control (ack)', () => {
+  afterEach(() => clearMocks());
+  const event = (n: number): SourceMessage => ({ type: 'events', events: [{ data: String(n) }] });
+  const open: SourceMessage = { type: 'open', status: 200, url: URL_, headers: {} };
+
+  it('acks every ACK_EVERY processed messages with that count, the early ones once the id is known', async () => {
+    assert.ok(ACK_EVERY >= 1 && ACK_EVERY <= WINDOW);
+    let resolveConnect!: (id: number) => void;
+    const plugin = new FakePlugin({ connect: () => new Promise<number>((r) => (resolveConnect = r)), ack: () => null });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    const channel = await plugin.channel();
+    // Messages can outrun the command's answer: they are acked as soon as there is an id.
+    plugin.send(channel, open, ...Array.from({ length: ACK_EVERY + 2 }, (_, n) => event(n)));
+    await flush();
+    assert.deepEqual(plugin.args('ack'), []);
+    resolveConnect(7);
+    await until(() => plugin.args('ack').length === 1, 2000, 'the first ack');
+    assert.deepEqual(plugin.args('ack'), [{ id: 7, count: ACK_EVERY + 3 }]);
+
+    plugin.send(channel, ...Array.from({ length: 2 * ACK_EVERY - 1 }, (_, n) => event(n)));
+    await flush();
+    assert.deepEqual(plugin.args('ack').slice(1), [{ id: 7, count: ACK_EVERY }], 'one per ACK_EVERY, the rest kept');
+    plugin.send(channel, event(0));
+    await flush();
+    assert.deepEqual(plugin.args('ack').slice(1), [{ id: 7, count: ACK_EVERY }, { id: 7, count: ACK_EVERY }]);
+    es.close();
+  });
+
+  it("acks a message only once a slow for-await consumer has taken it (the sink's promise settled)", async () => {
+    const highWaterMark = 4;
+    const plugin = new FakePlugin({ connect: () => 1, ack: () => null });
+    const stream = source(URL_, { transport: 'tauri', highWaterMark });
+    const channel = await plugin.channel();
+    await flush();
+    // open + 20 events: the queue passes its high-water mark at the 4th event.
+    plugin.send(channel, open, ...Array.from({ length: 20 }, (_, n) => event(n)));
+    await flush();
+    assert.deepEqual(plugin.args('ack'), [], 'nothing acked while the consumer is behind');
+    const got: string[] = [];
+    for (let n = 0; n < 20 - highWaterMark; n++) got.push((await stream.next()).value.data);
+    await flush();
+    assert.deepEqual(plugin.args('ack'), [], `the queue is still at its high-water mark (${highWaterMark})`);
+    got.push((await stream.next()).value.data);
+    await until(() => plugin.args('ack').length === 1, 2000, 'the ack after the queue drained');
+    assert.deepEqual(plugin.args('ack'), [{ id: 1, count: ACK_EVERY }]);
+    assert.deepEqual(got, Array.from({ length: 17 }, (_, n) => String(n)));
+    stream.close();
+  });
+
+  it('ignores a failed ack (the connection ended meanwhile)', async () => {
+    const plugin = new FakePlugin({ ack: () => Promise.reject({ kind: 'not-found', message: 'no such connection: 1' }) });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    const seen = trace(es);
+    const channel = await plugin.channel();
+    await flush();
+    plugin.send(channel, open, ...Array.from({ length: ACK_EVERY }, (_, n) => event(n)));
+    await until(() => plugin.args('ack').length === 1, 2000, 'the ack');
+    await flush();
+    assert.equal(seen.length, ACK_EVERY + 1);
+    assert.ok(!seen.some((line) => line.startsWith('error')), seen.join('\n'));
+    es.close();
   });
 });
 

@@ -20,6 +20,7 @@ export type SourceMessage =
 
 /**
  * Receives a transport's messages. A returned promise asks the transport to pause reading until it
- * settles (backpressure); transports that cannot pause (IPC) ignore it.
+ * settles (backpressure): the fetch transport stops reading, the tauri transport holds its acks back
+ * (the plugin then stops reading after a window of messages), the native transport cannot pause.
  */
 export type MessageSink = (message: SourceMessage) => void | Promise<void>;

@@ -79,6 +79,18 @@ export function attach(name: string, onMessage: (message: SourceMessage) => void
   return call('attach', (api) => ({ name, onMessage: channel(api, onMessage) }));
 }
 
+/**
+ * Flow control (docs/architecture.md "Wire protocol"): the plugin sends at most `WINDOW` messages
+ * the page has not acknowledged, then waits; the page acknowledges every `ACK_EVERY` messages it
+ * has processed, so the plugin rarely waits for a page that keeps up.
+ */
+export const WINDOW = 64;
+export const ACK_EVERY = WINDOW / 4;
+
+export function ack(id: number, count: number): Promise<null> {
+  return call('ack', () => ({ id, count }));
+}
+
 export function close(id: number): Promise<null> {
   return call('close', () => ({ id }));
 }

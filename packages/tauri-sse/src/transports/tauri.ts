@@ -45,29 +45,37 @@ export function attachTransport(name: string): Transport {
   };
 }
 
-/** The connection's IPC side: its id once the command resolved, and whether anything is left to close. */
+/**
+ * The connection's IPC side: its id once the command resolved, whether anything is left to close,
+ * and flow control — the channel's messages are acknowledged once the core has processed them
+ * (settled a backpressure promise), which is what lets the plugin send more.
+ */
 class IpcConnection implements TransportConnection {
   readonly #sink: MessageSink;
   #id: number | undefined;
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
+  /** Channel messages processed and not yet acknowledged. */
+  #processed = 0;
 
   constructor(sink: MessageSink) {
     this.#sink = sink;
   }
 
-  /** Runs `open`, a command resolving to the connection id; the channel's messages go straight to the sink. */
+  /** Runs `open`, a command resolving to the connection id, with the channel's messages going to the sink. */
   start(open: (onMessage: (message: SourceMessage) => void) => Promise<number>): void {
     const run = async () => {
-      this.#id = await open((message) => this.#forward(message));
+      this.#id = await open((message) => this.#receive(message));
       // close() came while the command was in flight: close now, so nothing leaks.
       if (this.#closed) this.#closeRemote();
+      // Messages may arrive before the id: the plugin waits for their acks.
+      else this.#ack();
     };
     run().catch((error: unknown) => {
       const sseError = error instanceof SseError ? error : new SseError('unavailable', String(error), { cause: error });
-      this.#forward({ type: 'error', error: sseError });
-      this.#forward({ type: 'closed' });
+      void this.#forward({ type: 'error', error: sseError });
+      void this.#forward({ type: 'closed' });
     });
   }
 
@@ -77,11 +85,29 @@ class IpcConnection implements TransportConnection {
     this.#closeRemote();
   }
 
-  #forward(message: SourceMessage): void {
+  /** A channel message: forwarded now, counted as processed once the core is done with it. */
+  #receive(message: SourceMessage): void {
+    const done = this.#forward(message);
+    const processed = () => {
+      this.#processed += 1;
+      if (this.#processed >= commands.ACK_EVERY) this.#ack();
+    };
+    if (done === undefined) processed();
+    else done.then(processed, processed);
+  }
+
+  #forward(message: SourceMessage): void | Promise<void> {
     if (this.#closed) return;
     if (message.type === 'closed' || (message.type === 'error' && message.reconnectIn === undefined)) this.#ended = true;
-    // The IPC cannot pause the Rust loop: a backpressure promise from the sink is not awaited.
-    void this.#sink(message);
+    return this.#sink(message);
+  }
+
+  #ack(): void {
+    if (this.#id === undefined || this.#closed || this.#ended || this.#processed < commands.ACK_EVERY) return;
+    const count = this.#processed;
+    this.#processed = 0;
+    // A connection that just ended answers `not-found`: nothing is waiting for this ack any more.
+    void commands.ack(this.#id, count).catch(() => undefined);
   }
 
   #closeRemote(): void {
