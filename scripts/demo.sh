@@ -18,7 +18,7 @@ ensure_node_modules
 ensure_built packages/sse-server packages/tauri-sse
 
 if [ "$mode" = app ]; then
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+  use_shared_cargo_target
   npm run build --silent -w examples/demo
   cargo build -p tauri-sse-demo
 fi

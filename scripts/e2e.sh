@@ -13,7 +13,7 @@ if [ "${1:-}" = --bench ]; then mode=bench; shift; fi
 tests=("$@")
 ((${#tests[@]})) || tests=(e2e/*.test.ts)
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+use_shared_cargo_target
 bash scripts/setup-system.sh
 driver_bin=$(bash scripts/setup-e2e.sh)
 ensure_node_modules

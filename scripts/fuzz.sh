@@ -7,7 +7,8 @@
 # exits 1 if there was any. `npm test` runs a fixed 300-seed subset (test/fuzz.test.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+source scripts/lib.sh
+use_shared_cargo_target
 iterations="${1:-20000}"
 first="${2:-1}"
 

@@ -39,3 +39,19 @@ wait_for_server_url() {
   echo "the SSE server did not start" >&2
   return 1
 }
+
+# One cargo target dir outside the checkout, shared by every clone (CI's fresh clone reuses the
+# builds). Cargo hashes workspace members by their path inside the workspace, so clones share
+# artifacts — including build-script output that records absolute paths (the plugin's permission
+# files, the demo's embedded front end). When the checkout changes, those build scripts must run
+# again: touching them is enough, and costs a rebuild of our crates only, not of the dependencies.
+use_shared_cargo_target() {
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+  mkdir -p "$CARGO_TARGET_DIR"
+  local marker="$CARGO_TARGET_DIR/.tauri-sse-checkout" here
+  here=$(pwd -P)
+  if [ "$(cat "$marker" 2>/dev/null)" != "$here" ]; then
+    touch crates/tauri-plugin-sse/build.rs examples/demo/src-tauri/build.rs
+    echo "$here" >"$marker"
+  fi
+}

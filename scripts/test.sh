@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 # Rust builds are slow on this machine: share one target dir across checkouts and runs.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tauri-sse/target}"
+use_shared_cargo_target
 
 section "setup (Debian packages for Tauri, npm packages)"
 bash scripts/setup-system.sh
