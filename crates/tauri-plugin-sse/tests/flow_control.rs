@@ -28,7 +28,7 @@ fn event_ids(messages: &[Value]) -> Vec<u64> {
 fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {
     let h = Harness::new(tauri_plugin_sse::Builder::new());
     let a = h.webview("a");
-    // ~44 MB: far more than the window's messages and the loopback socket buffers can hold, so
+    // ~41 MB: far more than the window's messages and the loopback socket buffers can hold, so
     // a paused connection must leave the server blocked on a full socket.
     let url = h
         .server
