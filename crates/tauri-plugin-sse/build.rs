@@ -1,4 +1,4 @@
-const COMMANDS: &[&str] = &["connect", "close", "attach", "ack", "list"];
+const COMMANDS: &[&str] = &["connect", "close", "attach", "ack", "set_headers", "list"];
 
 /// An entry of the `sse` scope (kept in sync with `src/scope.rs`, which parses it).
 #[allow(dead_code)] // only its schema is used

@@ -1,4 +1,4 @@
-//! The webview commands: `connect`, `close`, `attach`, `ack`, `list`. Every one acts on the calling
+//! The webview commands: `connect`, `close`, `attach`, `ack`, `set_headers`, `list`. Every one acts on the calling
 //! webview's connections only.
 
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use tauri::{
 };
 
 use crate::{
-    connection::{Message, Request, StreamOptions},
+    connection::{HeadersAnswer, Message, Request, StreamOptions},
     error::{Error, Result},
     registry::{ConnectionInfo, Owner},
     scope::{Entry, Scope},
@@ -28,6 +28,8 @@ pub(crate) struct ConnectOptions {
     name: Option<String>,
     /// Also emit every message as the Tauri event `sse://{name}` (needs `name`).
     broadcast: bool,
+    /// The page has a headers function: ask it for fresh headers before every reconnect.
+    refresh_headers: bool,
 }
 
 impl ConnectOptions {
@@ -113,6 +115,7 @@ pub(crate) async fn connect<R: Runtime>(
     let sink = OutletSink {
         outlet: registered.outlet,
         capacity: registry.buffer_capacity(),
+        headers_timeout: options.refresh_headers.then_some(sse.headers_timeout),
     };
     let id = registered.id;
     let task = match (options.broadcast, options.name) {
@@ -157,6 +160,24 @@ pub(crate) fn ack<R: Runtime>(
     count: u64,
 ) -> Result<()> {
     sse.registry.ack(webview.label(), id, count)
+}
+
+/// The page's answer to a `headers` message of connection `id`: the headers its function returned
+/// now, or the function's `error` message; neither keeps the current headers.
+#[command]
+pub(crate) fn set_headers<R: Runtime>(
+    webview: Webview<R>,
+    sse: State<'_, Sse>,
+    id: u32,
+    headers: Option<Vec<(String, String)>>,
+    error: Option<String>,
+) -> Result<()> {
+    let answer = match (error, headers) {
+        (Some(message), _) => HeadersAnswer::Failed(message),
+        (None, Some(headers)) => HeadersAnswer::Headers(headers),
+        (None, None) => HeadersAnswer::Keep,
+    };
+    sse.registry.set_headers(webview.label(), id, answer)
 }
 
 #[command]

@@ -46,6 +46,9 @@ pub enum Message {
     },
     /// A kept-alive connection's buffer, replayed on attach, lost this many events.
     Overflow { dropped: u64 },
+    /// Before a reconnect: the page's headers function should run again (`set_headers` answers).
+    /// Sent only to an attached page of a connection opened with `refreshHeaders`.
+    Headers,
     /// Nothing follows.
     Closed,
 }
@@ -106,24 +109,12 @@ impl Request {
         Ok(self)
     }
 
-    /// Appends a header. Names and values are checked like `fetch` does (no CR, LF or NUL).
-    /// A value whose characters are all below U+0100 is a JS `ByteString` and is sent as those
-    /// bytes (what `Headers` produces, as in `tauri-plugin-http`); any other is sent as UTF-8.
+    /// Appends a header, checked like `fetch` does (no CR, LF or NUL). A value whose characters
+    /// are all below U+0100 is a JS `ByteString` and is sent as those bytes (what `Headers`
+    /// produces, as in `tauri-plugin-http`); any other is sent as UTF-8.
     pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
-        let invalid = |reason: &str| Error::InvalidHeader {
-            name: name.to_string(),
-            reason: reason.to_string(),
-        };
-        let header_name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid("not a valid header name"))?;
-        let bytes = value
-            .chars()
-            .map(|c| u8::try_from(c).ok())
-            .collect::<Option<Vec<u8>>>()
-            .unwrap_or_else(|| value.as_bytes().to_vec());
-        let header_value = HeaderValue::from_bytes(&bytes)
-            .map_err(|_| invalid("the value contains a control character such as CR or LF"))?;
-        self.headers.append(header_name, header_value);
+        let (name, value) = header_pair(name, value)?;
+        self.headers.append(name, value);
         Ok(self)
     }
 
@@ -143,6 +134,36 @@ impl Request {
     pub fn url(&self) -> &Url {
         &self.url
     }
+}
+
+/// Checks a header like `fetch` does (no CR, LF or NUL). A value whose characters are all below
+/// U+0100 is a JS `ByteString` and is sent as those bytes; any other is sent as UTF-8.
+fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
+    let invalid = |reason: &str| Error::InvalidHeader {
+        name: name.to_string(),
+        reason: reason.to_string(),
+    };
+    let header_name =
+        HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("not a valid header name"))?;
+    let bytes = value
+        .chars()
+        .map(|c| u8::try_from(c).ok())
+        .collect::<Option<Vec<u8>>>()
+        .unwrap_or_else(|| value.as_bytes().to_vec());
+    let header_value = HeaderValue::from_bytes(&bytes)
+        .map_err(|_| invalid("the value contains a control character such as CR or LF"))?;
+    Ok((header_name, header_value))
+}
+
+/// What the page answered to [`Message::Headers`] (`set_headers`).
+#[derive(Debug)]
+pub(crate) enum HeadersAnswer {
+    /// The user headers for this attempt and the later ones.
+    Headers(Vec<(String, String)>),
+    /// The headers function threw, with this message: a failed attempt.
+    Failed(String),
+    /// The page has no headers function (it attached to a kept-alive connection).
+    Keep,
 }
 
 /// Why an attempt ended.
@@ -177,12 +198,24 @@ pub(crate) async fn run(
         ),
         reconnection_time: options.retry.initial_delay,
         idle: options.idle_timeout.map(Duration::from_millis),
+        headers: request.headers.clone(),
         request: &request,
     };
     let policy = &options.retry;
     let mut attempt: u32 = 0;
+    let mut reconnecting = false;
     loop {
-        let (error, retry_after) = match connection.attempt(&mut sink, &mut attempt).await {
+        let refreshed = if reconnecting {
+            connection.refresh_headers(&mut sink).await
+        } else {
+            None
+        };
+        let outcome = match refreshed {
+            Some(outcome) => outcome,
+            None => connection.attempt(&mut sink, &mut attempt).await,
+        };
+        reconnecting = true;
+        let (error, retry_after) = match outcome {
             Outcome::Gone => return,
             Outcome::Fatal(error) => return fail(&mut sink, error).await,
             Outcome::Reconnect { error, retry_after } => (error, retry_after),
@@ -227,10 +260,32 @@ struct Connection<'a> {
     /// spec: the event stream's reconnection time (`retry:` updates it).
     reconnection_time: u64,
     idle: Option<Duration>,
+    /// The user headers: the request's, until the page sends fresh ones.
+    headers: HeaderMap,
     request: &'a Request,
 }
 
 impl Connection<'_> {
+    /// Before a reconnect, asks the sink's reader for fresh headers (a page whose headers
+    /// function may renew a token). `Some` ends the attempt before any request, like the TS loop:
+    /// a throwing function is a failed attempt, an invalid header fails the connection.
+    async fn refresh_headers(&mut self, sink: &mut impl Sink) -> Option<Outcome> {
+        let pairs = match sink.refresh_headers().await? {
+            HeadersAnswer::Headers(pairs) => pairs,
+            HeadersAnswer::Failed(message) => return Some(reconnect(Error::Headers(message))),
+            HeadersAnswer::Keep => return None,
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &pairs {
+            match header_pair(name, value) {
+                Ok((name, value)) => headers.append(name, value),
+                Err(error) => return Some(Outcome::Fatal(error)),
+            };
+        }
+        self.headers = headers;
+        None
+    }
+
     /// One request: open it, then read until it ends. `attempt` is reset on a successful open.
     async fn attempt(&mut self, sink: &mut impl Sink, attempt: &mut u32) -> Outcome {
         let response = match self.with_idle_timeout(self.open()).await {
@@ -291,7 +346,7 @@ impl Connection<'_> {
         let mut url = request.url.clone();
         let mut method = request.method.clone();
         let mut body = request.body.clone();
-        let mut headers = request.headers.clone();
+        let mut headers = self.headers.clone();
         // spec: `Accept: text/event-stream` (unless the caller chose one), no caching,
         // `Last-Event-ID` when one is known
         headers

@@ -9,6 +9,7 @@ pub enum ErrorKind {
     InvalidUrl,
     Scope,
     InvalidHeader,
+    Headers,
     InvalidOptions,
     Network,
     HttpStatus,
@@ -33,6 +34,9 @@ pub enum Error {
     Scope { url: String, suggestion: String },
     #[error("invalid header `{name}`: {reason}")]
     InvalidHeader { name: String, reason: String },
+    /// The page's headers function threw; the message is the page's (`set_headers`).
+    #[error("{0}")]
+    Headers(String),
     #[error("invalid options: {0}")]
     InvalidOptions(String),
     #[error("network error: {0}")]
@@ -59,6 +63,7 @@ impl Error {
             Self::InvalidUrl { .. } => ErrorKind::InvalidUrl,
             Self::Scope { .. } => ErrorKind::Scope,
             Self::InvalidHeader { .. } => ErrorKind::InvalidHeader,
+            Self::Headers(_) => ErrorKind::Headers,
             Self::InvalidOptions(_) => ErrorKind::InvalidOptions,
             Self::Network(_) => ErrorKind::Network,
             Self::HttpStatus { .. } => ErrorKind::HttpStatus,

@@ -21,6 +21,7 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
+    time::Duration,
 };
 
 use tauri::{
@@ -51,6 +52,8 @@ use sink::{Sink, StreamSink};
 
 /// Messages a Rust stream may queue before the connection waits for its reader.
 const STREAM_QUEUE: usize = 64;
+/// How long a reconnect waits for the page's fresh headers before going on with the old ones.
+const HEADERS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Configures the plugin; [`init`] uses the defaults.
 #[derive(Debug, Clone)]
@@ -58,6 +61,7 @@ pub struct Builder {
     max_connections_per_webview: usize,
     keep_alive_buffer: usize,
     max_event_size: usize,
+    headers_timeout: Duration,
 }
 
 impl Default for Builder {
@@ -66,6 +70,7 @@ impl Default for Builder {
             max_connections_per_webview: 16,
             keep_alive_buffer: 1000,
             max_event_size: 1 << 20,
+            headers_timeout: HEADERS_TIMEOUT,
         }
     }
 }
@@ -94,6 +99,13 @@ impl Builder {
         self
     }
 
+    /// How long a reconnect of a connection whose page has a headers function waits for the
+    /// page's fresh headers (default 10 s); then it goes on with the previous ones.
+    pub fn headers_timeout(mut self, timeout: Duration) -> Self {
+        self.headers_timeout = timeout;
+        self
+    }
+
     pub fn build<R: Runtime>(self) -> TauriPlugin<R> {
         PluginBuilder::new("sse")
             .invoke_handler(tauri::generate_handler![
@@ -101,6 +113,7 @@ impl Builder {
                 commands::close,
                 commands::attach,
                 commands::ack,
+                commands::set_headers,
                 commands::list,
             ])
             .setup(move |app, _api| {
@@ -116,6 +129,7 @@ impl Builder {
                 app.manage(Sse {
                     client,
                     max_event_size: self.max_event_size,
+                    headers_timeout: self.headers_timeout,
                     registry: Arc::new(Registry::new(
                         self.max_connections_per_webview,
                         self.keep_alive_buffer,
@@ -156,6 +170,7 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
 pub struct Sse {
     client: reqwest::Client,
     max_event_size: usize,
+    headers_timeout: Duration,
     registry: Arc<Registry>,
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tauri::{async_runtime::JoinHandle, ipc::Channel};
 
 use crate::{
-    connection::Message,
+    connection::{HeadersAnswer, Message},
     error::{Error, Result},
     sink::Outlet,
 };
@@ -171,10 +171,20 @@ impl Registry {
     /// The page of `webview` processed `count` more messages of connection `id`; like `close`,
     /// another webview's connection is `not-found`.
     pub(crate) fn ack(&self, webview: &str, id: u32, count: u64) -> Result<()> {
+        self.with_outlet(webview, id, |outlet| outlet.ack(count))
+    }
+
+    /// The page of `webview` answered the `headers` question of connection `id`; like `close`,
+    /// another webview's connection is `not-found`.
+    pub(crate) fn set_headers(&self, webview: &str, id: u32, answer: HeadersAnswer) -> Result<()> {
+        self.with_outlet(webview, id, |outlet| outlet.answer_headers(answer))
+    }
+
+    fn with_outlet(&self, webview: &str, id: u32, action: impl FnOnce(&Outlet)) -> Result<()> {
         let inner = self.inner.lock().unwrap();
         match inner.entries.get(&id) {
             Some(entry) if entry.owner.webview == webview => {
-                entry.outlet.ack(count);
+                action(&entry.outlet);
                 Ok(())
             }
             _ => Err(Error::NotFound(id.to_string())),
@@ -315,6 +325,7 @@ mod tests {
         let mut sink = OutletSink {
             outlet: registered.outlet.clone(),
             capacity: registry.buffer_capacity(),
+            headers_timeout: None,
         };
         tauri::async_runtime::block_on(sink.send(message))
     }

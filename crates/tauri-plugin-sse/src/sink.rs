@@ -10,16 +10,23 @@ use std::{
     collections::VecDeque,
     future::Future,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use tauri::{ipc::Channel, AppHandle, Emitter, Runtime};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::connection::Message;
+use crate::connection::{HeadersAnswer, Message};
 
 pub(crate) trait Sink: Send + 'static {
     /// Delivers one message; `false` when no one will ever read again (the loop then stops).
     fn send(&mut self, message: Message) -> impl Future<Output = bool> + Send;
+
+    /// Fresh user headers before a reconnect, from a reader that can make them (a page with a
+    /// headers function); `None` keeps the current ones.
+    fn refresh_headers(&mut self) -> impl Future<Output = Option<HeadersAnswer>> + Send {
+        std::future::ready(None)
+    }
 }
 
 /// Rust callers: a bounded queue, so a slow consumer slows the reads down instead of
@@ -45,6 +52,11 @@ impl<R: Runtime, S: Sink + Sync> Sink for Broadcast<R, S> {
         let _ = self.app.emit(&self.event, &message);
         self.inner.send(message).await
     }
+
+    // Not broadcast: only the page that owns the headers function can answer.
+    async fn refresh_headers(&mut self) -> Option<HeadersAnswer> {
+        self.inner.refresh_headers().await
+    }
 }
 
 /// Messages an attached page may have received and not yet acknowledged (`ack` command) before
@@ -67,6 +79,9 @@ struct Inner {
     /// The last lifecycle message sent or buffered (see [`is_lifecycle`]): what a page that
     /// attaches now must hear first, since the original went to an earlier page.
     state: Option<Message>,
+    /// The connection waits for the page's answer to `headers`; dropped when the page goes, which
+    /// ends the wait.
+    headers_wanted: Option<oneshot::Sender<HeadersAnswer>>,
 }
 
 enum Target {
@@ -113,6 +128,7 @@ impl Outlet {
             inner: Mutex::new(Inner {
                 target: Target::Attached(Page::new(channel)),
                 state: None,
+                headers_wanted: None,
             }),
             credit: Notify::new(),
         })
@@ -149,6 +165,35 @@ impl Outlet {
         result
     }
 
+    /// Asks the attached page for fresh headers with a `headers` message (counted in its window
+    /// like any other); `None` when no page is attached or the page could not take it: a page
+    /// that never heard the question cannot answer, and a reloading one must not be waited for.
+    async fn ask_headers(&self) -> Option<oneshot::Receiver<HeadersAnswer>> {
+        loop {
+            {
+                let mut inner = self.inner.lock().unwrap();
+                let Target::Attached(page) = &mut inner.target else {
+                    return None;
+                };
+                if page.unacked < WINDOW {
+                    page.send(Message::Headers).ok()?;
+                    let (wanted, answer) = oneshot::channel();
+                    inner.headers_wanted = Some(wanted);
+                    return Some(answer);
+                }
+            }
+            self.credit.notified().await;
+        }
+    }
+
+    /// The page's answer to `headers` (`set_headers`); ignored when the connection no longer
+    /// waits for one (it gave up after its wait, or never asked).
+    pub(crate) fn answer_headers(&self, answer: HeadersAnswer) {
+        if let Some(wanted) = self.inner.lock().unwrap().headers_wanted.take() {
+            let _ = wanted.send(answer);
+        }
+    }
+
     /// Delivers `message`, waiting while the attached page is a full window behind.
     async fn send(&self, mut message: Message, capacity: usize) -> bool {
         loop {
@@ -183,12 +228,15 @@ impl Outlet {
 
 impl Inner {
     fn detach(&mut self, capacity: usize) {
+        self.headers_wanted = None;
         if matches!(self.target, Target::Attached(_)) {
             self.target = Target::Detached(Backlog::new(capacity, self.state.clone()));
         }
     }
 
     fn attach(&mut self, mut page: Page) -> tauri::Result<()> {
+        // The new page never heard a pending `headers`.
+        self.headers_wanted = None;
         match &mut self.target {
             Target::Attached(_) => {
                 if let Some(state) = &self.state {
@@ -246,11 +294,20 @@ fn is_lifecycle(message: &Message) -> bool {
 pub(crate) struct OutletSink {
     pub(crate) outlet: Arc<Outlet>,
     pub(crate) capacity: usize,
+    /// With a page headers function (`refreshHeaders`): how long to wait for its answer.
+    pub(crate) headers_timeout: Option<Duration>,
 }
 
 impl Sink for OutletSink {
     async fn send(&mut self, message: Message) -> bool {
         self.outlet.send(message, self.capacity).await
+    }
+
+    async fn refresh_headers(&mut self) -> Option<HeadersAnswer> {
+        let timeout = self.headers_timeout?;
+        let answer = self.outlet.ask_headers().await?;
+        // No answer in time (a busy or broken page): reconnect with the headers we have.
+        tokio::time::timeout(timeout, answer).await.ok()?.ok()
     }
 }
 
@@ -335,6 +392,7 @@ mod tests {
         let mut sink = OutletSink {
             outlet: outlet.clone(),
             capacity: 10,
+            headers_timeout: None,
         };
         let message = events(&[data]);
         tokio::spawn(async move { sink.send(message).await })

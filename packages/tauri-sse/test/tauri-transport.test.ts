@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { attach, attachSource, EventSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
-import { ACK_EVERY, WINDOW } from '../src/tauri/commands.js';
+import { ACK_EVERY, WINDOW, type WireMessage } from '../src/tauri/commands.js';
 import { uniqueTag, useServer } from './helpers/server.js';
 import { collect, until } from './helpers/wait.js';
 
@@ -23,7 +23,7 @@ type Handler = (args: Args) => unknown;
 /** The `sse` plugin as the webview sees it: commands in, channel messages out. */
 class FakePlugin {
   readonly calls: { command: string; args: Args }[] = [];
-  readonly channels: Channel<SourceMessage>[] = [];
+  readonly channels: Channel<WireMessage>[] = [];
   readonly #handlers: Record<string, Handler>;
   readonly #indexes = new Map<number, number>();
   #nextId = 1;
@@ -40,7 +40,7 @@ class FakePlugin {
       const command = cmd.replace(/^plugin:sse\|/, '');
       const args = (payload ?? {}) as Args;
       this.calls.push({ command, args });
-      if (args.onMessage instanceof Channel) this.channels.push(args.onMessage as Channel<SourceMessage>);
+      if (args.onMessage instanceof Channel) this.channels.push(args.onMessage as Channel<WireMessage>);
       const handler = this.#handlers[command];
       if (handler === undefined) throw new Error(`unexpected command ${cmd}`);
       return handler(args);
@@ -52,13 +52,13 @@ class FakePlugin {
   }
 
   /** The channel of the n-th connect/attach, once the package has sent it. */
-  async channel(n = 0): Promise<Channel<SourceMessage>> {
+  async channel(n = 0): Promise<Channel<WireMessage>> {
     await until(() => this.channels.length > n, 2000, 'the connect/attach command');
-    return this.channels[n] as Channel<SourceMessage>;
+    return this.channels[n] as Channel<WireMessage>;
   }
 
   /** Sends wire messages the way Tauri does: `{ index, message }` to the channel's callback. */
-  send(channel: Channel<SourceMessage>, ...messages: SourceMessage[]): void {
+  send(channel: Channel<WireMessage>, ...messages: WireMessage[]): void {
     const internals = (globalThis as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__;
     for (const message of messages) {
       const index = this.#indexes.get(channel.id) ?? 0;
@@ -135,20 +135,71 @@ describe('tauri transport', () => {
     es.close();
   });
 
-  it('calls a headers function once, at connect: the reconnect loop runs in Rust', async () => {
-    const plugin = new FakePlugin();
+  it('runs a headers function again when the plugin asks before a reconnect, answering set_headers', async () => {
+    const plugin = new FakePlugin({ connect: () => 4, set_headers: () => null });
     let calls = 0;
     const es = new EventSource(URL_, { transport: 'tauri', headers: async () => ({ authorization: `Bearer ${++calls}` }) });
+    const seen = trace(es);
     const channel = await plugin.channel();
+    assert.deepEqual(plugin.args('connect')[0]?.headers, [['authorization', 'Bearer 1']]);
+    assert.equal((plugin.args('connect')[0]?.options as { refreshHeaders?: boolean }).refreshHeaders, true);
     plugin.send(
       channel,
       { type: 'open', status: 200, url: URL_, headers: {} },
       { type: 'error', error: { kind: 'network', message: 'reset' }, reconnectIn: 10 },
-      { type: 'open', status: 200, url: URL_, headers: {} },
+      { type: 'headers' },
     );
-    await flush();
-    assert.equal(calls, 1);
-    assert.deepEqual(plugin.args('connect')[0]?.headers, [['authorization', 'Bearer 1']]);
+    await until(() => plugin.args('set_headers').length === 1, 2000, 'set_headers');
+    assert.deepEqual(plugin.args('set_headers'), [{ id: 4, headers: [['authorization', 'Bearer 2']] }]);
+    plugin.send(channel, { type: 'headers' });
+    await until(() => plugin.args('set_headers').length === 2, 2000, 'the second set_headers');
+    assert.deepEqual(plugin.args('set_headers')[1], { id: 4, headers: [['authorization', 'Bearer 3']] });
+    // the question is the transport's business: the page's listeners never see it
+    assert.deepEqual(seen, ['open state=1', 'error network status=undefined reconnect=true state=0']);
+    es.close();
+  });
+
+  it('answers set_headers {error} when the headers function throws on a reconnect; plain headers ask for nothing', async () => {
+    const plugin = new FakePlugin({ connect: () => 2, set_headers: () => null });
+    let calls = 0;
+    const es = new EventSource(URL_, {
+      transport: 'tauri',
+      headers: () => {
+        if (++calls > 1) throw new Error('token expired');
+        return { authorization: 'Bearer 1' };
+      },
+    });
+    plugin.send(await plugin.channel(), { type: 'headers' });
+    await until(() => plugin.args('set_headers').length === 1, 2000, 'set_headers');
+    assert.deepEqual(plugin.args('set_headers'), [{ id: 2, error: 'the headers function threw: token expired' }]);
+    es.close();
+
+    const fixed = new EventSource(URL_, { transport: 'tauri', headers: { authorization: 'Bearer 1' } });
+    await plugin.channel(1);
+    assert.equal((plugin.args('connect')[1]?.options as { refreshHeaders?: boolean }).refreshHeaders, undefined);
+    fixed.close();
+  });
+
+  it('fails the source with invalid-header when the refreshed headers are invalid, closing the connection', async () => {
+    const plugin = new FakePlugin({ connect: () => 3, set_headers: () => null });
+    let calls = 0;
+    const es = new EventSource(URL_, { transport: 'tauri', headers: () => ({ 'x-token': ++calls > 1 ? 'a\r\nb' : 'ok' }) });
+    plugin.send(await plugin.channel(), { type: 'headers' });
+    const event = (await collect<SseErrorEvent>(es, 'error', 1))[0];
+    assert.equal(event?.error.kind, 'invalid-header');
+    assert.equal(event?.reconnectIn, undefined);
+    assert.equal(es.readyState, EventSource.CLOSED);
+    await until(() => plugin.args('close').length > 0, 2000, 'close {id: 3}');
+    assert.deepEqual(plugin.args('close'), [{ id: 3 }]);
+    assert.deepEqual(plugin.args('set_headers'), []);
+  });
+
+  it('answers an attached connection\'s question with set_headers {id} (no function: keep the headers)', async () => {
+    const plugin = new FakePlugin({ attach: () => 6, set_headers: () => null });
+    const es = attach('feed');
+    plugin.send(await plugin.channel(), { type: 'headers' });
+    await until(() => plugin.args('set_headers').length === 1, 2000, 'set_headers');
+    assert.deepEqual(plugin.args('set_headers'), [{ id: 6 }]);
     es.close();
   });
 

@@ -15,6 +15,8 @@ export interface ConnectOptions {
   keepAlive?: boolean;
   name?: string;
   broadcast?: boolean;
+  /** The headers are a function: the plugin asks for fresh ones before every reconnect. */
+  refreshHeaders?: boolean;
 }
 
 export interface ConnectArgs {
@@ -24,6 +26,15 @@ export interface ConnectArgs {
   body?: string;
   options: ConnectOptions;
 }
+
+/**
+ * What the plugin's channel carries: the core's messages, plus `headers` — the plugin asks for
+ * fresh headers before a reconnect, which the transport answers with `setHeaders`.
+ */
+export type WireMessage = SourceMessage | { type: 'headers' };
+
+/** `set_headers`: the headers function's pairs, its failure's message, or neither (no function: keep them). */
+export type HeadersAnswer = { headers: [string, string][] } | { error: string } | Record<string, never>;
 
 type Core = typeof import('@tauri-apps/api/core');
 let core: Promise<Core> | undefined;
@@ -67,15 +78,15 @@ async function call<T>(command: string, args: (core: Core) => Record<string, unk
 }
 
 /** A fresh channel delivering the plugin's messages, in order, to `onMessage`. */
-function channel(api: Core, onMessage: (message: SourceMessage) => void): Channel<SourceMessage> {
-  return new api.Channel<SourceMessage>(onMessage);
+function channel(api: Core, onMessage: (message: WireMessage) => void): Channel<WireMessage> {
+  return new api.Channel<WireMessage>(onMessage);
 }
 
-export function connect(args: ConnectArgs, onMessage: (message: SourceMessage) => void): Promise<number> {
+export function connect(args: ConnectArgs, onMessage: (message: WireMessage) => void): Promise<number> {
   return call('connect', (api) => ({ ...args, onMessage: channel(api, onMessage) }));
 }
 
-export function attach(name: string, onMessage: (message: SourceMessage) => void): Promise<number> {
+export function attach(name: string, onMessage: (message: WireMessage) => void): Promise<number> {
   return call('attach', (api) => ({ name, onMessage: channel(api, onMessage) }));
 }
 
@@ -89,6 +100,10 @@ export const ACK_EVERY = WINDOW / 4;
 
 export function ack(id: number, count: number): Promise<null> {
   return call('ack', () => ({ id, count }));
+}
+
+export function setHeaders(id: number, answer: HeadersAnswer): Promise<null> {
+  return call('set_headers', () => ({ id, ...answer }));
 }
 
 export function close(id: number): Promise<null> {

@@ -1,14 +1,14 @@
 import { SseError } from '../core/errors.js';
 import { resolveHeaders } from '../core/headers.js';
 import type { MessageSink, SourceMessage } from '../core/messages.js';
-import type { SourceRequest, Transport, TransportConnection } from '../core/transport.js';
+import type { HeadersSource, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
 import * as commands from '../tauri/commands.js';
 
 /**
  * The `tauri` transport: the reconnect loop and the parser run in the Rust plugin `sse`, which
- * sends the wire protocol over an IPC `Channel`; this side only forwards the messages to the core.
- * Because the loop runs in Rust, a `headers` function is called once, at connect: refreshing a
- * token on reconnect needs the `fetch` transport, or a new source when an `http-status` 401 arrives.
+ * sends the wire protocol over an IPC `Channel`; this side forwards the messages to the core.
+ * A `headers` function is called at connect and, as with the `fetch` transport, again before every
+ * reconnect: the plugin asks for it (`headers` message) and waits for the answer (`set_headers`).
  */
 export const tauriTransport: Transport = {
   name: 'tauri',
@@ -23,7 +23,8 @@ export const tauriTransport: Transport = {
     if (body != null && typeof body !== 'string') {
       throw new TypeError(`tauri-sse: the tauri transport sends a string body only, got ${Object.prototype.toString.call(body)}; serialize it first`);
     }
-    const connection = new IpcConnection(sink);
+    const headers = typeof request.headers === 'function' ? request.headers : undefined;
+    const connection = new IpcConnection(sink, headers);
     connection.start(async (onMessage) => commands.connect(await connectArgs(request, body ?? undefined), onMessage));
     return connection;
   },
@@ -32,7 +33,8 @@ export const tauriTransport: Transport = {
 /**
  * A transport bound to the kept-alive connection `name` (`attach` command) instead of a new one.
  * The plugin first tells the connection's state (its last `open`, with the URL, or the pending
- * reconnect's `error`), then replays what it buffered while no page was attached.
+ * reconnect's `error`), then replays what it buffered while no page was attached. This page has no
+ * headers function: a reconnect asking for fresh headers keeps the connection's current ones.
  */
 export function attachTransport(name: string): Transport {
   return {
@@ -47,35 +49,39 @@ export function attachTransport(name: string): Transport {
 
 /**
  * The connection's IPC side: its id once the command resolved, whether anything is left to close,
- * and flow control — the channel's messages are acknowledged once the core has processed them
- * (settled a backpressure promise), which is what lets the plugin send more.
+ * flow control — the channel's messages are acknowledged once the core has processed them
+ * (settled a backpressure promise), which is what lets the plugin send more — and the answers to
+ * the plugin's `headers` questions.
  */
 class IpcConnection implements TransportConnection {
   readonly #sink: MessageSink;
+  /** The user's headers function, run again whenever the plugin asks before a reconnect. */
+  readonly #headers: HeadersSource | undefined;
   #id: number | undefined;
+  #opened: Promise<number> | undefined;
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
   /** Channel messages processed and not yet acknowledged. */
   #processed = 0;
 
-  constructor(sink: MessageSink) {
+  constructor(sink: MessageSink, headers?: HeadersSource) {
     this.#sink = sink;
+    this.#headers = headers;
   }
 
   /** Runs `open`, a command resolving to the connection id, with the channel's messages going to the sink. */
-  start(open: (onMessage: (message: SourceMessage) => void) => Promise<number>): void {
+  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<number>): void {
     const run = async () => {
-      this.#id = await open((message) => this.#receive(message));
+      this.#opened = open((message) => this.#receive(message));
+      this.#id = await this.#opened;
       // close() came while the command was in flight: close now, so nothing leaks.
       if (this.#closed) this.#closeRemote();
       // Messages may arrive before the id: the plugin waits for their acks.
       else this.#ack();
     };
     run().catch((error: unknown) => {
-      const sseError = error instanceof SseError ? error : new SseError('unavailable', String(error), { cause: error });
-      void this.#forward({ type: 'error', error: sseError });
-      void this.#forward({ type: 'closed' });
+      this.#fail(error instanceof SseError ? error : new SseError('unavailable', String(error), { cause: error }));
     });
   }
 
@@ -86,8 +92,8 @@ class IpcConnection implements TransportConnection {
   }
 
   /** A channel message: forwarded now, counted as processed once the core is done with it. */
-  #receive(message: SourceMessage): void {
-    const done = this.#forward(message);
+  #receive(message: commands.WireMessage): void {
+    const done = message.type === 'headers' ? void this.#answerHeaders() : this.#forward(message);
     const processed = () => {
       this.#processed += 1;
       if (this.#processed >= commands.ACK_EVERY) this.#ack();
@@ -100,6 +106,37 @@ class IpcConnection implements TransportConnection {
     if (this.#closed) return;
     if (message.type === 'closed' || (message.type === 'error' && message.reconnectIn === undefined)) this.#ended = true;
     return this.#sink(message);
+  }
+
+  /**
+   * The plugin is about to reconnect: run the headers function again, as the fetch transport does
+   * before every attempt. A throwing function is a failed attempt the plugin reports (kind
+   * `headers`, retried); an invalid header fails the source, as it does at connect.
+   */
+  async #answerHeaders(): Promise<void> {
+    // The question comes from a connection whose command resolved, or is resolving.
+    const id = await this.#opened?.catch(() => undefined);
+    if (id === undefined) return;
+    let answer: commands.HeadersAnswer = {};
+    if (this.#headers !== undefined) {
+      try {
+        answer = { headers: [...(await resolveHeaders(this.#headers))] };
+      } catch (error) {
+        const failure = error as SseError;
+        if (failure.kind === 'invalid-header') return this.#fail(failure);
+        answer = { error: failure.message };
+      }
+    }
+    if (this.#closed || this.#ended) return;
+    // `not-found`: the connection ended meanwhile, nothing waits for the answer.
+    await commands.setHeaders(id, answer).catch(() => undefined);
+  }
+
+  /** Ends the source with `error` (fatal) and closes the plugin's connection if it has one. */
+  #fail(error: SseError): void {
+    this.#closeRemote();
+    void this.#forward({ type: 'error', error });
+    void this.#forward({ type: 'closed' });
   }
 
   #ack(): void {
@@ -118,7 +155,7 @@ class IpcConnection implements TransportConnection {
   }
 }
 
-/** The `connect` arguments: headers evaluated once (see above), options resolved by the core. */
+/** The `connect` arguments: the headers as they are now, options resolved by the core. */
 async function connectArgs(request: SourceRequest, body: string | undefined): Promise<commands.ConnectArgs> {
   const options: commands.ConnectOptions = { maxEventSize: request.maxEventSize, retry: request.retry };
   if (request.lastEventId !== '') options.lastEventId = request.lastEventId;
@@ -126,6 +163,7 @@ async function connectArgs(request: SourceRequest, body: string | undefined): Pr
   if (request.keepAlive !== undefined) options.keepAlive = request.keepAlive;
   if (request.name !== undefined) options.name = request.name;
   if (request.broadcast !== undefined) options.broadcast = request.broadcast;
+  if (typeof request.headers === 'function') options.refreshHeaders = true;
   const args: commands.ConnectArgs = { url: request.url, options };
   if (request.method !== undefined) args.method = request.method;
   const headers = [...(await resolveHeaders(request.headers))];
