@@ -44,7 +44,7 @@ mod sink;
 pub use connection::{Message, Request, StreamOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use registry::ConnectionInfo;
-pub use retry::RetryPolicy;
+pub use retry::{parse_retry_after, RetryPolicy};
 
 use registry::Registry;
 use scope::Scope;

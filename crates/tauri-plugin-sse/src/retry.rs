@@ -72,8 +72,13 @@ impl RetryPolicy {
 /// `Retry-After`: delay-seconds or an HTTP date, as ms from `now`. Dates in the past mean 0.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<u64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(seconds.saturating_mul(1000));
+    // delay-seconds = 1*DIGIT: `parse` alone would take "+5"; more seconds than u64 holds saturate.
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(u64::MAX, |s| s.saturating_mul(1000)),
+        );
     }
     let date = httpdate::parse_http_date(value).ok()?;
     let wait = date.duration_since(now).unwrap_or(Duration::ZERO);

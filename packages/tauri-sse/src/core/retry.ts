@@ -87,15 +87,25 @@ export function attemptsExhausted(policy: RetryPolicy, attempt: number): boolean
   return policy.maxAttempts !== undefined && attempt > policy.maxAttempts;
 }
 
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d\\d:\\d\\d:\\d\\d';
+/** RFC 9110 §5.6.7: IMF-fixdate and the obsolete RFC 850 form, both GMT. */
+const ZONED_DATE = new RegExp(`^(?:${DAY}, \\d\\d ${MONTH} \\d{4}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d\\d-${MONTH}-\\d\\d) ${TIME} GMT$`);
+/** The obsolete asctime form: GMT too, but it does not say so (Date.parse would take local time). */
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
+
 /**
  * Parses a `Retry-After` header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) into ms from `now`.
- * Undefined when absent or malformed; a date in the past gives 0.
+ * Undefined when absent or malformed; a date in the past gives 0. Only the three HTTP-date forms
+ * are dates: `Date.parse` alone would accept "-5" or "Nov 2023" and read zone-less dates as local.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value == null) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // An HTTP-date always names a month; without this, Date.parse would read "-5" as a year.
-  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
+  let date = Number.NaN;
+  if (ZONED_DATE.test(text)) date = Date.parse(text);
+  else if (ASCTIME_DATE.test(text)) date = Date.parse(`${text} GMT`);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
