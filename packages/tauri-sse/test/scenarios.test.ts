@@ -1,0 +1,72 @@
+/**
+ * The shared connection scenarios (testdata/connection-scenarios.json, format in testdata/README.md)
+ * through the fetch transport's loop against the bundled server. The Rust plugin's loop runs the
+ * same list (crates/tauri-plugin-sse/tests/scenarios.rs); both compare the same normalised shape.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { EventSource, type SourceInit, type SseErrorEvent } from '../src/index.js';
+import { uniqueTag, useServer } from './helpers/server.js';
+import { until } from './helpers/wait.js';
+
+interface Observed {
+  ids: string[];
+  opens: number;
+  errors: { kind: string; status?: number; fatal: boolean }[];
+  final: string;
+}
+
+interface Scenario {
+  name: string;
+  query: string;
+  options: SourceInit;
+  expect: Observed;
+}
+
+const { scenarios } = JSON.parse(
+  readFileSync(new URL('../../../testdata/connection-scenarios.json', import.meta.url), 'utf8'),
+) as { scenarios: Scenario[] };
+
+const server = useServer();
+
+/** `open-after-N-events` ends the run once N events arrived; else the run lasts until CLOSED. */
+function eventsWanted(final: string): number | undefined {
+  const match = /^open-after-(\d+)-events$/.exec(final);
+  return match ? Number(match[1]) : undefined;
+}
+
+async function observe(scenario: Scenario): Promise<Observed> {
+  const query = scenario.query.replaceAll('{origin}', server().url).replaceAll('{tag}', uniqueTag());
+  const es = new EventSource(`${server().url}/sse?${query}`, { ...scenario.options, transport: 'fetch' });
+  const seen: Observed = { ids: [], opens: 0, errors: [], final: '' };
+  es.onopen = () => seen.opens++;
+  es.onmessage = (e) => seen.ids.push(e.lastEventId);
+  es.onerror = (e) => {
+    const { kind, status } = (e as SseErrorEvent).error;
+    // The status is part of the shape for http-status errors only (docs/architecture.md error kinds).
+    seen.errors.push({ kind, ...(kind === 'http-status' ? { status } : {}), fatal: es.readyState === EventSource.CLOSED });
+  };
+  const wanted = eventsWanted(scenario.expect.final);
+  try {
+    if (wanted === undefined) {
+      await until(() => es.readyState === EventSource.CLOSED, 10_000, `${scenario.name}: CLOSED`);
+      seen.final = 'closed';
+    } else {
+      await until(() => seen.ids.length >= wanted || es.readyState === EventSource.CLOSED, 10_000, `${scenario.name}: ${wanted} events`);
+      seen.final = es.readyState === EventSource.OPEN ? `open-after-${seen.ids.length}-events` : 'closed';
+    }
+  } finally {
+    es.close();
+  }
+  return seen;
+}
+
+describe('shared connection scenarios (fetch transport)', () => {
+  for (const scenario of scenarios) {
+    it(scenario.name, async () => {
+      const observed = await observe(scenario);
+      assert.deepEqual(observed, scenario.expect, `${scenario.name}\nobserved: ${JSON.stringify(observed)}\nexpected: ${JSON.stringify(scenario.expect)}`);
+    });
+  }
+});
