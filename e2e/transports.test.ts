@@ -1,5 +1,6 @@
 // Each transport inside the real app, against the bundled server: order and ids, auth and POST
-// bodies, resumption after dropped connections, close(), and the Rust plugin's scope check.
+// bodies, headers refreshed per reconnect, resumption after dropped connections, close(), and the
+// Rust plugin's scope check.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Demo, requests, sleep, tagFor, TRANSPORTS, type RunResult, type TransportName } from './support/demo.js';
@@ -101,6 +102,26 @@ for (const transport of TRANSPORTS) {
           assert.equal(request.headers.authorization, `Bearer ${TOKEN}`, `${transport}: every request should carry the Bearer token`);
           assert.equal(request.body, body, `${transport}: every request should carry the POST body`);
         }
+      });
+
+      test('calls a headers function afresh before every (re)connect', async () => {
+        const tag = tagFor(transport, 'fresh-headers');
+        // Two events per connection, so 3 connections carry events 1..6; the 4th, resuming past
+        // count, is answered 204 and closes the source, which makes the request count exact.
+        const result = await demo.run(
+          { transport, url: `/sse?ids=1&drop=2&count=6&retry=50&tag=${tag}`, headers: 'rotating' },
+          { closed: true },
+          20_000,
+        );
+        const why = `${transport}: expected ids 1..6 exactly once across reconnects (${describeRun(result)})`;
+        assert.deepEqual(result.events.map((e) => e.lastEventId), range(1, 6), why);
+        assert.deepEqual(numbers(result), [1, 2, 3, 4, 5, 6], why);
+        const tokens = (await requests(tag)).map((r) => r.headers['x-token'] ?? null);
+        assert.deepEqual(
+          tokens,
+          range(1, 4),
+          `${transport}: expected x-token 1, 2, 3 on the connect and the two reconnects that stream, then 4 on the resume past count (one new token per request); saw ${JSON.stringify(tokens)}`,
+        );
       });
 
       test('a wrong token fails with http-status 401 and does not retry', async () => {

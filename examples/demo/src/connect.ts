@@ -14,6 +14,11 @@ export interface ConnectSpec {
   body?: string;
   /** Sent as `Authorization: Bearer <token>` (not possible over the webview's EventSource). */
   token?: string;
+  /**
+   * Test hook: `'rotating'` passes a headers *function* that adds `x-token: <n>`, n = 1, 2, … per
+   * call, so the server's request log shows whether headers were refreshed before each reconnect.
+   */
+  headers?: 'rotating';
   /** Event types to listen for; default `message`. */
   types?: string[];
   /** Rust transport only: keep the connection when the page goes away, under `name`. */
@@ -50,13 +55,19 @@ export function connect(spec: ConnectSpec, handlers: ConnectionHandlers): Connec
   const source = new EventSource(spec.url, {
     transport: spec.transport,
     ...(spec.transport === 'fetch' ? { fetch: tauriFetch } : {}),
-    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(spec.headers === 'rotating' ? { headers: rotating(headers) } : Object.keys(headers).length > 0 ? { headers } : {}),
     ...(spec.method === undefined ? {} : { method: spec.method }),
     ...(spec.body === undefined ? {} : { body: spec.body }),
     ...(spec.initialDelay === undefined ? {} : { retry: { initialDelay: spec.initialDelay } }),
     ...(spec.keepAlive ? { keepAlive: true, name: spec.name } : {}),
   });
   return observe(source, spec.types ?? ['message'], handlers);
+}
+
+/** A headers function returning `fixed` plus `x-token: <n>`, n counting its calls from 1. */
+function rotating(fixed: Record<string, string>): () => Record<string, string> {
+  let calls = 0;
+  return () => ({ ...fixed, 'x-token': String(++calls) });
 }
 
 /**
