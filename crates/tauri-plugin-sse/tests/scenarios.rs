@@ -58,8 +58,8 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
             } => {
                 let wire = serde_json::to_value(error).unwrap();
                 let mut shape = json!({ "kind": wire["kind"], "fatal": reconnect_in.is_none() });
-                // The status is part of the shape for http-status errors only.
-                if wire["kind"] == "http-status" {
+                // Any status an error carries is part of the shape: both loops must attach the same.
+                if !wire["status"].is_null() {
                     shape["status"] = wire["status"].clone();
                 }
                 errors.push(shape);

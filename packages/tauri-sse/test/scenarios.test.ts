@@ -44,8 +44,8 @@ async function observe(scenario: Scenario): Promise<Observed> {
   es.onmessage = (e) => seen.ids.push(e.lastEventId);
   es.onerror = (e) => {
     const { kind, status } = (e as SseErrorEvent).error;
-    // The status is part of the shape for http-status errors only (docs/architecture.md error kinds).
-    seen.errors.push({ kind, ...(kind === 'http-status' ? { status } : {}), fatal: es.readyState === EventSource.CLOSED });
+    // Any status an error carries is part of the shape: both loops must attach the same.
+    seen.errors.push({ kind, ...(status !== undefined ? { status } : {}), fatal: es.readyState === EventSource.CLOSED });
   };
   const wanted = eventsWanted(scenario.expect.final);
   try {

@@ -217,7 +217,7 @@ function checkResponse(response: Response, onStatus: readonly number[]): Outcome
   if (status !== 200) return { error: new SseError('http-status', `HTTP ${status}`, { status }), fatal: true };
   const type = response.headers.get('content-type') ?? '';
   if (mimeEssence(type) !== 'text/event-stream') {
-    return { error: new SseError('content-type', `expected text/event-stream, got "${type}"`, { status }), fatal: true };
+    return { error: new SseError('content-type', `expected text/event-stream, got "${type}"`), fatal: true };
   }
   if (response.body === null) return { error: new SseError('network', 'the response has no body') };
   return undefined;
