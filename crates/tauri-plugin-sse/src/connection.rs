@@ -374,10 +374,10 @@ impl Connection<'_> {
             if let Some(body) = &body {
                 builder = builder.body(body.clone());
             }
-            let response = builder.send().await.map_err(|e| Outcome::Reconnect {
-                error: Error::network(&e),
-                retry_after: None,
-            })?;
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| reconnect(Error::network(&e)))?;
             let Some(location) = redirect_location(&response) else {
                 return Ok(response);
             };
@@ -410,10 +410,9 @@ impl Connection<'_> {
             }
             url = next;
         }
-        Err(Outcome::Reconnect {
-            error: Error::Network(format!("more than {MAX_REDIRECTS} redirects")),
-            retry_after: None,
-        })
+        Err(reconnect(Error::Network(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        ))))
     }
 
     /// Reads the body until the stream ends, sending the events of each read as one batch.
