@@ -1,8 +1,8 @@
 import { resolveRetry, type RetryOptions } from './core/retry.js';
 import { SourceCore, type SourceObserver } from './core/source.js';
-import { TAURI_ONLY_OPTIONS, type FetchLike, type HeadersSource, type SourceRequest, type Transport } from './core/transport.js';
+import type { FetchLike, HeadersSource, SourceRequest, Transport } from './core/transport.js';
 import { DEFAULT_MAX_EVENT_SIZE } from './parser/index.js';
-import { isBrowserTransport, resolveTransport, type TransportName } from './transports/index.js';
+import { resolveTransport, type TransportName } from './transports/index.js';
 
 /**
  * Options shared by `new EventSource(url, init)` and `source(url, init)`. Everything except
@@ -88,10 +88,5 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     name: init.name,
     broadcast: init.broadcast,
   };
-  const transport = resolveTransport(init.transport);
-  const given = TAURI_ONLY_OPTIONS.filter((option) => init[option] !== undefined);
-  if (given.length > 0 && isBrowserTransport(transport)) {
-    throw new TypeError(`tauri-sse: ${given.join(', ')} need the tauri transport (the ${transport.name} transport runs in the page); use transport 'tauri'`);
-  }
-  return new SourceCore(request, transport, observer);
+  return new SourceCore(request, resolveTransport(init.transport), observer);
 }

@@ -5,7 +5,20 @@ import type { RetryPolicy } from './retry.js';
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
 /** Options only the Rust loop can honour: the browser transports refuse them rather than ignore them. */
-export const TAURI_ONLY_OPTIONS = ['keepAlive', 'name', 'broadcast'] as const;
+const TAURI_ONLY_OPTIONS = ['keepAlive', 'name', 'broadcast'] as const;
+
+/** The tauri-only options `request` sets, for a transport running in the page to refuse. */
+export function tauriOnlyOptions(request: SourceRequest): string[] {
+  return TAURI_ONLY_OPTIONS.filter((option) => request[option] !== undefined);
+}
+
+/** Throws the `TypeError` of a transport running in the page (`fetch`, `native`) given tauri-only options. */
+export function refuseTauriOnly(request: SourceRequest, transport: string): void {
+  const given = tauriOnlyOptions(request);
+  if (given.length > 0) {
+    throw new TypeError(`tauri-sse: ${given.join(', ')} need the tauri transport (the ${transport} transport runs in the page); use transport 'tauri'`);
+  }
+}
 
 /** Any function with the `fetch` signature: `globalThis.fetch`, `@tauri-apps/plugin-http`'s `fetch`, undici… */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;

@@ -1,6 +1,6 @@
 import { SseError } from '../core/errors.js';
 import type { MessageSink } from '../core/messages.js';
-import { TAURI_ONLY_OPTIONS, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
+import { tauriOnlyOptions, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
 import * as commands from '../tauri/commands.js';
 import { fetchTransport } from './fetch.js';
 import { tauriTransport } from './tauri.js';
@@ -53,8 +53,9 @@ export const autoTransport: Transport = {
 
 /** Connects, turning an option the chosen transport refuses into a fatal `invalid-options`. */
 function connectOrReport(transport: Transport, request: SourceRequest, sink: MessageSink): TransportConnection {
-  const tauriOnly = TAURI_ONLY_OPTIONS.filter((option) => request[option] !== undefined);
+  const tauriOnly = tauriOnlyOptions(request);
   try {
+    // Said in auto's terms: the app, not the caller's transport choice, is what lacks the plugin.
     if (transport === fetchTransport && tauriOnly.length > 0) {
       throw new TypeError(`${tauriOnly.join(', ')} need the sse plugin, which this app does not register (transport 'auto' chose fetch)`);
     }

@@ -2,7 +2,7 @@ import { SseError } from '../core/errors.js';
 import { resolveHeaders } from '../core/headers.js';
 import type { MessageSink } from '../core/messages.js';
 import { attemptsExhausted, parseRetryAfter, reconnectDelay } from '../core/retry.js';
-import type { FetchLike, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
+import { refuseTauriOnly, type FetchLike, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
 import { createParser, type ParsedEvent, type ParseError } from '../parser/index.js';
 
 /**
@@ -12,6 +12,7 @@ import { createParser, type ParsedEvent, type ParseError } from '../parser/index
 export const fetchTransport: Transport = {
   name: 'fetch',
   connect(request: SourceRequest, sink: MessageSink): TransportConnection {
+    refuseTauriOnly(request, 'fetch');
     const fetchFn = request.fetch ?? (globalThis.fetch as FetchLike | undefined)?.bind(globalThis);
     if (fetchFn === undefined) throw new TypeError('tauri-sse: no fetch available; pass one as the `fetch` option');
     const loop = new FetchLoop(request, fetchFn, sink);

@@ -29,9 +29,4 @@ export function resolveTransport(option: TransportName | Transport | undefined):
   return transport;
 }
 
-/** The built-in transports that cannot honour the tauri-only options (`keepAlive`, `name`, `broadcast`). */
-export function isBrowserTransport(transport: Transport): boolean {
-  return transport === fetchTransport || transport === nativeTransport;
-}
-
 export { attachTransport, fetchTransport, nativeTransport, tauriTransport };

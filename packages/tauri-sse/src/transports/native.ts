@@ -1,6 +1,6 @@
 import { SseError } from '../core/errors.js';
 import type { MessageSink } from '../core/messages.js';
-import type { SourceRequest, Transport, TransportConnection } from '../core/transport.js';
+import { refuseTauriOnly, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
 
 /** Options the webview's `EventSource` has no way to honour. */
 const UNSUPPORTED = ['headers', 'method', 'body', 'fetch'] as const;
@@ -14,6 +14,7 @@ const UNSUPPORTED = ['headers', 'method', 'body', 'fetch'] as const;
 export const nativeTransport: Transport = {
   name: 'native',
   connect(request: SourceRequest, sink: MessageSink): TransportConnection {
+    refuseTauriOnly(request, 'native');
     const given = UNSUPPORTED.filter((option) => request[option] !== undefined && request[option] !== null);
     if (given.length > 0) {
       throw new TypeError(
