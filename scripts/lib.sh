@@ -1,4 +1,4 @@
-# Helpers shared by scripts/test.sh and scripts/demo.sh (sourced, not run).
+# Helpers shared by the scripts in this directory (sourced, not run).
 
 section() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
