@@ -72,6 +72,16 @@ struct Inner {
     entries: HashMap<u32, Entry>,
 }
 
+impl Inner {
+    /// Connection `id` if `webview` owns it; another webview's is `not-found`, like a missing one.
+    fn owned(&self, webview: &str, id: u32) -> Result<&Entry> {
+        self.entries
+            .get(&id)
+            .filter(|entry| entry.owner.webview == webview)
+            .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+}
+
 impl Registry {
     pub(crate) fn new(max_per_webview: usize, buffer_capacity: usize) -> Self {
         Self {
@@ -159,13 +169,9 @@ impl Registry {
     /// are not secrets, ownership is what protects them.
     pub(crate) fn close(&self, webview: &str, id: u32) -> Result<()> {
         let mut inner = self.inner.lock().unwrap();
-        match inner.entries.get(&id) {
-            Some(entry) if entry.owner.webview == webview => {
-                inner.entries.remove(&id).expect("present").stop();
-                Ok(())
-            }
-            _ => Err(Error::NotFound(id.to_string())),
-        }
+        inner.owned(webview, id)?;
+        inner.entries.remove(&id).expect("present").stop();
+        Ok(())
     }
 
     /// The page of `webview` processed `count` more messages of connection `id`; like `close`,
@@ -182,13 +188,8 @@ impl Registry {
 
     fn with_outlet(&self, webview: &str, id: u32, action: impl FnOnce(&Outlet)) -> Result<()> {
         let inner = self.inner.lock().unwrap();
-        match inner.entries.get(&id) {
-            Some(entry) if entry.owner.webview == webview => {
-                action(&entry.outlet);
-                Ok(())
-            }
-            _ => Err(Error::NotFound(id.to_string())),
-        }
+        action(&inner.owned(webview, id)?.outlet);
+        Ok(())
     }
 
     /// Gives the kept-alive connection `name` of `webview` a new channel, after replaying what
