@@ -169,21 +169,16 @@ impl Outlet {
     /// like any other); `None` when no page is attached or the page could not take it: a page
     /// that never heard the question cannot answer, and a reloading one must not be waited for.
     async fn ask_headers(&self) -> Option<oneshot::Receiver<HeadersAnswer>> {
-        loop {
-            {
-                let mut inner = self.inner.lock().unwrap();
-                let Target::Attached(page) = &mut inner.target else {
-                    return None;
-                };
-                if page.unacked < WINDOW {
-                    page.send(Message::Headers).ok()?;
-                    let (wanted, answer) = oneshot::channel();
-                    inner.headers_wanted = Some(wanted);
-                    return Some(answer);
-                }
-            }
-            self.credit.notified().await;
-        }
+        self.when_window_open(|inner| {
+            let Target::Attached(page) = &mut inner.target else {
+                return None;
+            };
+            page.send(Message::Headers).ok()?;
+            let (wanted, answer) = oneshot::channel();
+            inner.headers_wanted = Some(wanted);
+            Some(answer)
+        })
+        .await
     }
 
     /// The page's answer to `headers` (`set_headers`); ignored when the connection no longer
@@ -195,34 +190,34 @@ impl Outlet {
     }
 
     /// Delivers `message`, waiting while the attached page is a full window behind.
-    async fn send(&self, mut message: Message, capacity: usize) -> bool {
-        loop {
-            match self.deliver(message, capacity) {
-                Ok(delivered) => return delivered,
-                // `notify_one` keeps a permit when no one waits yet: an ack that lands between
-                // `deliver` and this wait is not missed.
-                Err(full) => {
-                    message = full;
-                    self.credit.notified().await;
-                }
+    async fn send(&self, message: Message, capacity: usize) -> bool {
+        self.when_window_open(|inner| {
+            // Recorded after the send: a backlog started by a failed send begins from the state
+            // before this message, which it then holds.
+            let state = (self.keep_alive && is_lifecycle(&message)).then(|| message.clone());
+            let delivered = inner.deliver(message, capacity, self.keep_alive);
+            if state.is_some() {
+                inner.state = state;
             }
-        }
+            delivered
+        })
+        .await
     }
 
-    /// `Err` gives the message back when the page's window is full.
-    fn deliver(&self, message: Message, capacity: usize) -> Result<bool, Message> {
-        let mut inner = self.inner.lock().unwrap();
-        if matches!(&inner.target, Target::Attached(page) if page.unacked >= WINDOW) {
-            return Err(message);
+    /// Runs `action` on the state once the attached page (if any) is less than a full window
+    /// behind: the one place the connection waits for acks.
+    async fn when_window_open<T>(&self, action: impl FnOnce(&mut Inner) -> T) -> T {
+        loop {
+            {
+                let mut inner = self.inner.lock().unwrap();
+                if !matches!(&inner.target, Target::Attached(page) if page.unacked >= WINDOW) {
+                    return action(&mut inner);
+                }
+            }
+            // `notify_one` keeps a permit when no one waits yet: an ack that lands between the
+            // check and this wait is not missed.
+            self.credit.notified().await;
         }
-        // Recorded after the send: a backlog started by a failed send begins from the state
-        // before this message, which it then holds.
-        let state = (self.keep_alive && is_lifecycle(&message)).then(|| message.clone());
-        let delivered = inner.deliver(message, capacity, self.keep_alive);
-        if state.is_some() {
-            inner.state = state;
-        }
-        Ok(delivered)
     }
 }
 
