@@ -28,7 +28,7 @@ export interface WireError {
 export class SseError extends Error implements WireError {
   override readonly name = 'SseError';
   readonly kind: SseErrorKind;
-  /** The HTTP status, for `http-status` (and `content-type`) errors. */
+  /** The HTTP status, for `http-status` errors and a `max-attempts` that ended on one. */
   readonly status: number | undefined;
 
   constructor(kind: SseErrorKind, message: string, options: { status?: number | undefined; cause?: unknown } = {}) {
