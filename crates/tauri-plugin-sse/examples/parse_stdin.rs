@@ -9,9 +9,7 @@
 use std::io::{self, BufWriter, Read, Write};
 
 use serde_json::{json, Value};
-use tauri_plugin_sse::parser::{Item, Parser};
-
-const DEFAULT_MAX_EVENT_SIZE: usize = 1024 * 1024;
+use tauri_plugin_sse::parser::{Item, Parser, DEFAULT_MAX_EVENT_SIZE};
 
 fn read_u32(input: &mut impl Read) -> io::Result<Option<u32>> {
     let mut buf = [0; 4];

@@ -30,6 +30,9 @@ pub(crate) struct ConnectOptions {
     broadcast: bool,
     /// The page has a headers function: ask it for fresh headers before every reconnect.
     refresh_headers: bool,
+    /// The headers function threw at connect, with this message: the first attempt failed
+    /// (kind `headers`) and the policy retries, as in the TS loop.
+    headers_error: Option<String>,
 }
 
 impl ConnectOptions {
@@ -82,6 +85,7 @@ pub(crate) async fn connect<R: Runtime>(
     if let Some(body) = body {
         request = request.body(body);
     }
+    request.headers_error = options.headers_error;
     let scope = Scope::new(
         command_scope
             .allows()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::{
-    error::{Error, Result},
+    error::{Error, Result, ERROR_BODY_BYTES},
     parser::{Event, Item, Parser},
     retry::{parse_retry_after, RetryPolicy},
     scope::{normalize, Scope},
@@ -34,6 +34,10 @@ pub enum Message {
     },
     /// The events parsed from one read, in order.
     Events { events: Vec<Event> },
+    /// The last event ID string changed without an event: a block with `id:` and no data (spec
+    /// "dispatch the event" step 1). Events carry their own id; this tells the rest.
+    #[serde(rename_all = "camelCase")]
+    Id { last_event_id: String },
     /// The server sent `retry:`; the reconnection time is now `delay` ms.
     Retry { delay: u64 },
     /// With `reconnect_in` the connection is reestablished after that many ms; without it the
@@ -57,7 +61,7 @@ pub enum Message {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StreamOptions {
-    /// Bytes; `None` = the plugin's default (1 MiB unless the Builder says otherwise).
+    /// Bytes; `None` = the plugin's default (8 MiB unless the Builder says otherwise).
     pub max_event_size: Option<usize>,
     /// Sent as `Last-Event-ID` on the first request, to resume a known stream.
     pub last_event_id: Option<String>,
@@ -68,12 +72,13 @@ pub struct StreamOptions {
 
 impl StreamOptions {
     fn validate(&self) -> Result<()> {
-        // The parser never yields such an id (lines end at CR/LF, the spec's `id` step ignores a
-        // value with NUL) and it could not be sent as `Last-Event-ID`: a caller's mistake.
+        // It could not be sent as `Last-Event-ID` (no header value holds control characters;
+        // the parser never yields CR, LF or NUL in an id): a caller's mistake.
         if let Some(id) = &self.last_event_id {
-            if id.contains(['\r', '\n', '\0']) {
+            if HeaderValue::from_bytes(id.as_bytes()).is_err() {
                 return Err(Error::InvalidOptions(
-                    "`lastEventId` must not contain CR, LF or NUL".into(),
+                    "`lastEventId` must not contain control characters such as CR, LF or NUL"
+                        .into(),
                 ));
             }
         }
@@ -89,6 +94,8 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
     pub(crate) options: StreamOptions,
+    /// The page's headers function threw at connect, with this message (`headersError`).
+    pub(crate) headers_error: Option<String>,
 }
 
 impl Request {
@@ -100,6 +107,7 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             options: StreamOptions::default(),
+            headers_error: None,
         })
     }
 
@@ -199,13 +207,21 @@ pub(crate) async fn run(
         reconnection_time: options.retry.initial_delay,
         idle: options.idle_timeout.map(Duration::from_millis),
         headers: request.headers.clone(),
+        told_id: options.last_event_id.clone(),
         request: &request,
     };
     let policy = &options.retry;
     let mut attempt: u32 = 0;
     let mut reconnecting = false;
+    // The page's headers function threw at connect: that was the first attempt, a failed one.
+    let mut failed_at_connect = request
+        .headers_error
+        .clone()
+        .map(|message| reconnect(Error::Headers(message)));
     loop {
-        let refreshed = if reconnecting {
+        let refreshed = if let Some(failed) = failed_at_connect.take() {
+            Some(failed)
+        } else if reconnecting {
             connection.refresh_headers(&mut sink).await
         } else {
             None
@@ -262,6 +278,8 @@ struct Connection<'a> {
     idle: Option<Duration>,
     /// The user headers: the request's, until the page sends fresh ones.
     headers: HeaderMap,
+    /// The last event ID string as the reader knows it (from events and `Id` messages).
+    told_id: Option<String>,
     request: &'a Request,
 }
 
@@ -294,23 +312,20 @@ impl Connection<'_> {
         };
         let status = response.status();
         let url = response.url().to_string();
+        let on_status = &self.request.options.retry.on_status;
         if status != StatusCode::OK {
+            let retried = on_status.contains(&status.as_u16());
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
             let error = Error::HttpStatus {
                 status: status.as_u16(),
                 url,
+                body: error_body(response).await,
             };
-            return if self
-                .request
-                .options
-                .retry
-                .on_status
-                .contains(&status.as_u16())
-            {
-                let retry_after = response
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+            return if retried {
                 Outcome::Reconnect { error, retry_after }
             } else {
                 Outcome::Fatal(error)
@@ -357,11 +372,17 @@ impl Connection<'_> {
             .or_insert(HeaderValue::from_static("no-store"));
         let last_event_id = self.parser.last_event_id().unwrap_or_default();
         if !last_event_id.is_empty() {
-            // Sent as its UTF-8 bytes, like browsers do; an ID with control characters (which
-            // no header may carry) is not sent.
-            if let Ok(value) = HeaderValue::from_bytes(last_event_id.as_bytes()) {
-                headers.insert("last-event-id", value);
-            }
+            // spec: the last event ID string "encoded as UTF-8", as browsers send it. One with
+            // control characters cannot be sent at all: a failure no reconnect could fix.
+            let value = HeaderValue::from_bytes(last_event_id.as_bytes()).map_err(|_| {
+                Outcome::Fatal(Error::InvalidHeader {
+                    name: "last-event-id".into(),
+                    reason: format!(
+                        "the last event ID {last_event_id:?} contains a control character"
+                    ),
+                })
+            })?;
+            headers.insert("last-event-id", value);
         }
         for _ in 0..=MAX_REDIRECTS {
             if let Some(scope) = &self.scope {
@@ -510,6 +531,21 @@ impl Connection<'_> {
         if !batch.is_empty() {
             messages.push(Message::Events { events: batch });
         }
+        // A block without data still sets the last event ID string (spec "dispatch the event"
+        // step 1): the page learns it from the last event's id, or from an `Id` message.
+        let told = messages.iter().rev().find_map(|m| match m {
+            Message::Events { events } => Some(events.last().and_then(|e| e.id.as_deref())),
+            _ => None,
+        });
+        if let Some(told) = told {
+            self.told_id = told.map(str::to_owned);
+        }
+        if self.parser.last_event_id() != self.told_id.as_deref() {
+            self.told_id = self.parser.last_event_id().map(str::to_owned);
+            messages.push(Message::Id {
+                last_event_id: self.told_id.clone().unwrap_or_default(),
+            });
+        }
         messages
     }
 
@@ -532,6 +568,56 @@ fn reconnect(error: Error) -> Outcome {
         error,
         retry_after: None,
     }
+}
+
+/// How long a refused response's body is waited for.
+const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The start of a refused response's body as text: at most [`ERROR_BODY_BYTES`], waited for at
+/// most [`ERROR_BODY_TIMEOUT`] (a stalled body is cut there, keeping what arrived). Dropping the
+/// response afterwards closes the connection.
+async fn error_body(mut response: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    let mut ended = false;
+    let _ = tokio::time::timeout(ERROR_BODY_TIMEOUT, async {
+        while bytes.len() < ERROR_BODY_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let take = chunk.len().min(ERROR_BODY_BYTES - bytes.len());
+                    bytes.extend_from_slice(&chunk[..take]);
+                }
+                Ok(None) => {
+                    ended = true;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    })
+    .await;
+    if !ended {
+        // A code point cut at the limit is left out rather than shown as U+FFFD, as in TS.
+        bytes.truncate(bytes.len() - incomplete_utf8_tail(&bytes));
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Length of a UTF-8 sequence cut short at the end of `bytes` (0 if none).
+fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xC0 != 0x80 {
+            // The lead byte: how long its sequence should be.
+            let needed = match byte {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => return 0,
+            };
+            return if back < needed { back } else { 0 };
+        }
+    }
+    0
 }
 
 fn redirect_location(response: &reqwest::Response) -> Option<String> {

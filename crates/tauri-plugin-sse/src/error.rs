@@ -21,7 +21,10 @@ pub enum ErrorKind {
     Limit,
 }
 
-/// Errors of the plugin. Serialized to the webview as `{ kind, message, status? }`.
+/// Bytes of a refused response's body kept in [`Error::HttpStatus`]; the TS loop keeps as many.
+pub const ERROR_BODY_BYTES: usize = 4096;
+
+/// Errors of the plugin. Serialized to the webview as `{ kind, message, status?, body? }`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     #[error("invalid URL `{url}`: {reason}")]
@@ -41,8 +44,14 @@ pub enum Error {
     InvalidOptions(String),
     #[error("network error: {0}")]
     Network(String),
+    /// `body`: the start of the response's body as text (at most [`ERROR_BODY_BYTES`]), so a page
+    /// can show the server's "token expired" rather than "401".
     #[error("{url} answered HTTP {status}")]
-    HttpStatus { status: u16, url: String },
+    HttpStatus {
+        status: u16,
+        url: String,
+        body: String,
+    },
     #[error("{url} answered with content type `{content_type}`, expected `text/event-stream`")]
     ContentType { content_type: String, url: String },
     #[error("no data for {0} ms")]
@@ -85,6 +94,15 @@ impl Error {
         }
     }
 
+    /// The start of the body of the response behind the error, if a response had one.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Self::HttpStatus { body, .. } => Some(body),
+            Self::MaxAttempts { last, .. } => last.body(),
+            _ => None,
+        }
+    }
+
     /// `reqwest::Error`'s `Display` omits its sources ("error sending request"); the cause
     /// (connection refused, reset, DNS) is what a developer needs.
     pub(crate) fn network(error: &(dyn std::error::Error + 'static)) -> Self {
@@ -101,12 +119,16 @@ impl Error {
 
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let status = self.status();
-        let mut s = serializer.serialize_struct("Error", 2 + usize::from(status.is_some()))?;
+        let (status, body) = (self.status(), self.body());
+        let fields = 2 + usize::from(status.is_some()) + usize::from(body.is_some());
+        let mut s = serializer.serialize_struct("Error", fields)?;
         s.serialize_field("kind", &self.kind())?;
         s.serialize_field("message", &self.to_string())?;
         if let Some(status) = status {
             s.serialize_field("status", &status)?;
+        }
+        if let Some(body) = body {
+            s.serialize_field("body", body)?;
         }
         s.end()
     }
@@ -125,6 +147,7 @@ mod tests {
             last: Box::new(Error::HttpStatus {
                 status: 503,
                 url: "http://127.0.0.1/sse".into(),
+                body: "down for maintenance".into(),
             }),
         };
         assert_eq!(
@@ -133,6 +156,7 @@ mod tests {
                 "kind": "max-attempts",
                 "message": "gave up after 3 failed attempts: http://127.0.0.1/sse answered HTTP 503",
                 "status": 503,
+                "body": "down for maintenance",
             })
         );
         let value = serde_json::to_value(Error::Limit(16)).unwrap();

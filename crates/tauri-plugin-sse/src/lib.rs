@@ -69,7 +69,7 @@ impl Default for Builder {
         Self {
             max_connections_per_webview: 16,
             keep_alive_buffer: 1000,
-            max_event_size: 1 << 20,
+            max_event_size: parser::DEFAULT_MAX_EVENT_SIZE,
             headers_timeout: HEADERS_TIMEOUT,
         }
     }
@@ -93,7 +93,7 @@ impl Builder {
         self
     }
 
-    /// Default `max_event_size` in bytes (default 1 MiB) when a connection does not set one.
+    /// Default `max_event_size` in bytes (default [`DEFAULT_MAX_EVENT_SIZE`], 8 MiB) when a connection does not set one.
     pub fn max_event_size(mut self, bytes: usize) -> Self {
         self.max_event_size = bytes;
         self

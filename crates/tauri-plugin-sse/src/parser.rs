@@ -10,6 +10,11 @@ use serde::Serialize;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// 8 MiB: multi-MiB events are real (base64 images from image-generation APIs, whole JSON
+/// documents) and browsers' own EventSource takes them, yet a server cannot grow memory without
+/// bound. The TS package's `DEFAULT_MAX_EVENT_SIZE` is the same number (in UTF-16 code units).
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 8 << 20;
+
 /// One dispatched event, shaped like `eventsource-parser`'s `ParsedEvent`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
@@ -62,6 +67,9 @@ pub struct Parser {
     discarding: bool,
     /// While discarding: whether the current line has any byte (a blank line ends the discard).
     discarded_line_nonempty: bool,
+    /// The current line is a comment longer than `max_event_size`: its bytes are dropped.
+    /// Comments are no event data, so they never count towards the limit nor fail the event.
+    skipping_comment: bool,
 }
 
 impl Parser {
@@ -79,6 +87,7 @@ impl Parser {
             after_cr: false,
             discarding: false,
             discarded_line_nonempty: false,
+            skipping_comment: false,
         }
     }
 
@@ -97,6 +106,7 @@ impl Parser {
         self.after_cr = false;
         self.discarding = false;
         self.discarded_line_nonempty = false;
+        self.skipping_comment = false;
     }
 
     /// Feeds the next chunk of the stream.
@@ -161,6 +171,18 @@ impl Parser {
             self.discarded_line_nonempty = true;
             return;
         }
+        if self.skipping_comment {
+            return;
+        }
+        if self.is_comment(bytes) {
+            if self.line.len() + bytes.len() > self.max_event_size {
+                self.line.clear();
+                self.skipping_comment = true;
+            } else {
+                self.line.extend_from_slice(bytes);
+            }
+            return;
+        }
         if self.data.len() + self.line.len() + bytes.len() > self.max_event_size {
             self.start_discarding(emit);
             self.discarded_line_nonempty = true;
@@ -180,9 +202,22 @@ impl Parser {
             }
             return;
         }
-        if self.data.len() + self.line.len() + tail.len() > self.max_event_size {
+        if std::mem::take(&mut self.skipping_comment) {
+            return;
+        }
+        let length = self.line.len() + tail.len();
+        if self.data.len() + length > self.max_event_size {
+            // Off the hot path: comments do not count towards the limit, and one longer than
+            // the limit is dropped without error, as it is when it arrives in pieces.
+            if !self.is_comment(tail) {
+                self.start_discarding(emit);
+                return;
+            }
+            if length <= self.max_event_size {
+                let line = [&self.line[..], tail].concat();
+                self.process_line(&line, emit);
+            }
             self.line.clear();
-            self.start_discarding(emit);
             return;
         }
         if self.line.is_empty() {
@@ -194,6 +229,11 @@ impl Parser {
             line.clear();
             self.line = line; // keep the allocation for the next long line
         }
+    }
+
+    /// Whether the current line, continued by `next`, starts with `:`.
+    fn is_comment(&self, next: &[u8]) -> bool {
+        self.line.first().or(next.first()) == Some(&b':')
     }
 
     /// Drops the block being read, `id:` fields included.

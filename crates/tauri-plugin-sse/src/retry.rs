@@ -13,7 +13,7 @@ pub struct RetryPolicy {
     /// Backoff cap (a server `retry:` above it still wins).
     pub max_delay: u64,
     pub factor: f64,
-    /// Fraction 0..1 of the delay removed at random, so clients do not reconnect in lockstep.
+    /// Fraction 0..1 of the delay added at random, so clients do not reconnect in lockstep.
     pub jitter: f64,
     /// Consecutive failed attempts before giving up; `None` = unlimited.
     pub max_attempts: Option<u32>,
@@ -43,7 +43,9 @@ impl RetryPolicy {
         let cap = base.max(self.max_delay as f64);
         let exponent = attempt.saturating_sub(1).min(i32::MAX as u32) as i32;
         let backoff = cap.min(base * self.factor.powi(exponent));
-        let mut delay = backoff * (1.0 - self.jitter.clamp(0.0, 1.0) * random);
+        // spec: wait the reconnection time and optionally longer, so jitter only adds: a
+        // server shedding load with `retry:` never sees a client come back early
+        let mut delay = backoff * (1.0 + self.jitter.clamp(0.0, 1.0) * random);
         if let Some(retry_after) = retry_after {
             delay = delay.max((retry_after as f64).min(cap));
         }
@@ -59,6 +61,9 @@ impl RetryPolicy {
         }
         if !(0.0..=1.0).contains(&self.jitter) {
             return invalid("`retry.jitter` must be between 0 and 1");
+        }
+        if let Some(status) = self.on_status.iter().find(|s| !(100..=999).contains(*s)) {
+            return invalid(&format!("`retry.onStatus` has {status}, not an HTTP status"));
         }
         Ok(())
     }

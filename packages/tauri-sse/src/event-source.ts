@@ -45,7 +45,9 @@ export class EventSource extends EventTarget {
   readonly url: string;
   readonly withCredentials: boolean;
   readonly #core: SourceCore;
-  readonly #handlers = new Map<HandlerName, Handler<Event>>();
+  /** The event handler attributes' functions, and the one listener each has registered. */
+  readonly #handlers = new Map<HandlerName, (this: EventSource, event: Event) => unknown>();
+  readonly #listeners = new Map<HandlerName, (event: Event) => void>();
 
   constructor(url: string | URL, init: EventSourceInit = {}) {
     super();
@@ -67,8 +69,6 @@ export class EventSource extends EventTarget {
       },
       error: (error, reconnectIn) => this.dispatchEvent(new SseErrorEvent(error, reconnectIn)),
     });
-    init.signal?.addEventListener('abort', () => this.close(), { once: true });
-    if (init.signal?.aborted) this.close();
   }
 
   /** CONNECTING (0), OPEN (1) or CLOSED (2). */
@@ -116,16 +116,24 @@ export class EventSource extends EventTarget {
   }
 
   /**
-   * Event handler attributes (HTML §8.1.8.1): the listener is registered when a handler is first set,
-   * keeping its place among the listeners; later assignments only swap the function it calls.
+   * Event handler attributes (HTML §8.1.8.1 "event handler IDL attributes"): setting a function when
+   * none is set registers one listener, at the end of the list ("activate"); setting another only
+   * swaps the function it calls, keeping its place; setting null removes it ("deactivate"), so a
+   * later function is registered anew, last.
    */
   #setHandler(type: HandlerName, handler: Handler<Event>): void {
-    const first = !this.#handlers.has(type);
-    this.#handlers.set(type, typeof handler === 'function' ? handler : null);
-    if (first) {
-      this.addEventListener(type, (event) => {
-        this.#handlers.get(type)?.call(this, event);
-      });
+    const listener = this.#listeners.get(type);
+    if (typeof handler !== 'function') {
+      this.#handlers.delete(type);
+      if (listener !== undefined) super.removeEventListener(type, listener);
+      this.#listeners.delete(type);
+      return;
+    }
+    this.#handlers.set(type, handler);
+    if (listener === undefined) {
+      const call = (event: Event) => this.#handlers.get(type)?.call(this, event);
+      this.#listeners.set(type, call);
+      this.addEventListener(type, call);
     }
   }
 }

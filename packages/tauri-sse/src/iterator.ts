@@ -53,9 +53,8 @@ class SourceIterator implements EventStream {
   readonly #terminator: string | undefined;
   readonly #types: ReadonlySet<string> | undefined;
   #end: End | undefined;
-  /** The consumer waiting in `next()`. */
-  #waiting: ((result: IteratorResult<SourceEvent>) => void) | undefined;
-  #waitingReject: ((error: unknown) => void) | undefined;
+  /** Consumers waiting in `next()`, oldest first: each call settles, in call order. */
+  readonly #waiting: { resolve: (result: IteratorResult<SourceEvent>) => void; reject: (error: unknown) => void }[] = [];
   /** Resolves when a full queue drains (backpressure towards the transport). */
   #drained: { promise: Promise<void>; resolve: () => void } | undefined;
 
@@ -72,14 +71,8 @@ class SourceIterator implements EventStream {
         // 204 No Content is the spec's way for a server to say "no more": a clean end here.
         this.#finish(error.kind === 'http-status' && error.status === 204 ? {} : { error });
       },
+      aborted: (reason) => this.#finish({ error: new SseError('aborted', 'the signal was aborted', { cause: reason }) }),
     });
-    const { signal } = options;
-    const abort = () => {
-      this.#core.close();
-      this.#finish({ error: new SseError('aborted', 'the signal was aborted', { cause: signal?.reason }) });
-    };
-    signal?.addEventListener('abort', abort, { once: true });
-    if (signal?.aborted) abort();
   }
 
   get readyState(): ReadyState {
@@ -104,10 +97,7 @@ class SourceIterator implements EventStream {
       return Promise.resolve({ value: event, done: false });
     }
     if (this.#end !== undefined) return this.#settle();
-    return new Promise((resolve, reject) => {
-      this.#waiting = resolve;
-      this.#waitingReject = reject;
-    });
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   /** `break` / `return` in a `for await`: close the connection. */
@@ -128,11 +118,8 @@ class SourceIterator implements EventStream {
     const type = event.event ?? 'message';
     if (this.#types !== undefined && !this.#types.has(type)) return;
     const item = new SourceEvent(type, event.data, this.#core.lastEventId, this.#core.origin);
-    if (this.#waiting !== undefined) {
-      const resolve = this.#waiting;
-      this.#waiting = this.#waitingReject = undefined;
-      return resolve({ value: item, done: false });
-    }
+    const waiting = this.#waiting.shift();
+    if (waiting !== undefined) return waiting.resolve({ value: item, done: false });
     this.#queue.push(item);
     if (this.#queue.length < this.#highWaterMark) return;
     if (this.#drained === undefined) {
@@ -147,11 +134,8 @@ class SourceIterator implements EventStream {
     if (this.#end !== undefined) return;
     this.#end = end;
     this.#drained?.resolve();
-    if (this.#waiting === undefined) return;
-    const resolve = this.#waiting;
-    const reject = this.#waitingReject;
-    this.#waiting = this.#waitingReject = undefined;
-    this.#settle().then(resolve, reject);
+    // The first waiter gets the end (a failure rejects once), the others `done`.
+    for (const waiting of this.#waiting.splice(0)) this.#settle().then(waiting.resolve, waiting.reject);
   }
 
   /** The end, once the queue is empty: a failure rejects once, then the iterator is done. */

@@ -1,3 +1,5 @@
+import { SseError } from './core/errors.js';
+import { lastEventIdHeader } from './core/headers.js';
 import { resolveRetry, type RetryOptions } from './core/retry.js';
 import { SourceCore, type SourceObserver } from './core/source.js';
 import type { FetchLike, HeadersSource, SourceRequest, Transport } from './core/transport.js';
@@ -25,9 +27,9 @@ export interface SourceInit {
   idleTimeout?: number | undefined;
   /** The last event ID to send (`Last-Event-ID`) on the first connect, e.g. one saved across restarts. */
   lastEventId?: string | undefined;
-  /** Aborting it closes the source. */
+  /** Aborting it closes the source (no request goes out if it already is). */
   signal?: AbortSignal | undefined;
-  /** Largest event accepted, in UTF-16 code units; a larger one fails the connection (`event-too-large`). Default 1 MiB. */
+  /** Largest event accepted, in UTF-16 code units (comments do not count); a larger one fails the connection (`event-too-large`). Default 8 MiB. */
   maxEventSize?: number | undefined;
   /**
    * How to connect: `'fetch'` (default), `'native'` (the webview's EventSource), `'tauri'` (the Rust
@@ -44,11 +46,13 @@ export interface SourceInit {
 
 
 /**
- * Spec, EventSource constructor step 5-6: parse the URL relative to the document's base URL
- * (none outside a page); failure throws a "SyntaxError" DOMException.
+ * Spec, EventSource constructor steps 5-6: "encoding-parse a URL" relative to the document's base
+ * URL (`document.baseURI`, which a `<base href>` changes; `location` outside a document; none in
+ * Node); failure throws a "SyntaxError" DOMException.
  */
 export function parseUrl(url: string | URL): string {
-  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const scope = globalThis as { document?: { baseURI?: string }; location?: { href: string } };
+  const base = scope.document?.baseURI ?? scope.location?.href;
   try {
     return new URL(String(url), base).href;
   } catch {
@@ -56,19 +60,30 @@ export function parseUrl(url: string | URL): string {
   }
 }
 
-function positive(name: string, value: number | undefined): number | undefined {
-  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+/**
+ * Milliseconds and sizes are whole numbers up to 2^53 (the plugin reads them as Rust integers, so
+ * `1.5` would only fail there, as an obscure IPC error); `invalid-options` names the option.
+ */
+function whole(name: string, value: number | undefined, min: number): number | undefined {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+    throw new SseError('invalid-options', `${name} must be a whole number >= ${min}, got ${value}`);
+  }
   return value;
 }
 
 /**
- * A last event ID the server could have sent: the parser splits lines at CR/LF and ignores an `id`
- * containing NUL (spec "id" field step), so such a value can only be a mistake, and would not fit
- * in a `Last-Event-ID` header.
+ * A last event ID the server could have sent and a request can carry: the parser splits lines at
+ * CR/LF and ignores an `id` containing NUL (spec "id" field step), and no header value holds
+ * other control characters.
  */
 function eventId(value: string | undefined): string {
-  if (value !== undefined && /[\r\n\0]/.test(value)) throw new TypeError('lastEventId must not contain CR, LF or NUL');
-  return value ?? '';
+  if (value === undefined) return '';
+  try {
+    lastEventIdHeader(value);
+  } catch (error) {
+    throw new SseError('invalid-options', `lastEventId: ${(error as SseError).message}`);
+  }
+  return value;
 }
 
 /** Validates `init`, builds the transport request and starts the core behind a view. */
@@ -81,12 +96,12 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     body: init.body,
     fetch: init.fetch,
     retry: resolveRetry(init.retry),
-    idleTimeout: positive('idleTimeout', init.idleTimeout),
+    idleTimeout: whole('idleTimeout', init.idleTimeout, 1),
     lastEventId: eventId(init.lastEventId),
-    maxEventSize: positive('maxEventSize', init.maxEventSize) ?? DEFAULT_MAX_EVENT_SIZE,
+    maxEventSize: whole('maxEventSize', init.maxEventSize, 1) ?? DEFAULT_MAX_EVENT_SIZE,
     keepAlive: init.keepAlive,
     name: init.name,
     broadcast: init.broadcast,
   };
-  return new SourceCore(request, resolveTransport(init.transport), observer);
+  return new SourceCore(request, resolveTransport(init.transport), observer, init.signal);
 }

@@ -31,9 +31,13 @@ describe('EventSource (DOM interface)', () => {
     );
   });
 
-  it('refuses an initial lastEventId no server could have sent (CR, LF, NUL) before any request', () => {
-    for (const lastEventId of ['a\nb', 'a\rb', 'a\0b']) {
-      assert.throws(() => new EventSource(`${server().url}/sse`, { lastEventId }), TypeError, JSON.stringify(lastEventId));
+  it('refuses an initial lastEventId no request can carry (CR, LF, NUL, other controls) before any request', () => {
+    for (const lastEventId of ['a\nb', 'a\rb', 'a\0b', 'a\x01b', 'a\x7fb']) {
+      assert.throws(
+        () => new EventSource(`${server().url}/sse`, { lastEventId }),
+        (error: unknown) => error instanceof SseError && error.kind === 'invalid-options',
+        JSON.stringify(lastEventId),
+      );
     }
   });
 

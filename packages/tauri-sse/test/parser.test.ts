@@ -147,8 +147,8 @@ describe('maxEventSize', () => {
     assert.ok(err.message.includes(String(err.size)));
   });
 
-  it('defaults to 1 MiB of data buffer plus current line', () => {
-    assert.equal(DEFAULT_MAX_EVENT_SIZE, 1048576);
+  it('defaults to 8 MiB of data buffer plus current line', () => {
+    assert.equal(DEFAULT_MAX_EVENT_SIZE, 8 * 1048576);
     const { parser, events, errors } = collect();
     const fits = 'data:' + 'a'.repeat(DEFAULT_MAX_EVENT_SIZE - 5);
     parser.feed(fits + '\n\n' + fits + 'a\n\n');

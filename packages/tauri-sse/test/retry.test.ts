@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SseError } from '../src/core/errors.js';
 import { attemptsExhausted, DEFAULT_RETRY, parseRetryAfter, reconnectDelay, resolveRetry } from '../src/core/retry.js';
 
 describe('retry policy (pure)', () => {
@@ -20,15 +21,15 @@ describe('retry policy (pure)', () => {
     assert.equal(reconnectDelay(policy, { base: 60000, attempt: 4 }), 60000);
   });
 
-  it('takes jitter off the delay, never adds to it', () => {
+  it('adds jitter to the delay, never takes it off (never sooner than the server\'s retry:)', () => {
     const jittery = resolveRetry({ jitter: 0.5 });
     assert.equal(reconnectDelay(jittery, { base: 1000, attempt: 1, random: 0 }), 1000);
-    assert.equal(reconnectDelay(jittery, { base: 1000, attempt: 1, random: 0.5 }), 750);
-    assert.equal(reconnectDelay(jittery, { base: 1000, attempt: 1, random: 0.999999 }), 500);
+    assert.equal(reconnectDelay(jittery, { base: 1000, attempt: 1, random: 0.5 }), 1250);
+    assert.equal(reconnectDelay(jittery, { base: 1000, attempt: 1, random: 0.999999 }), 1500);
     for (let i = 0; i < 100; i++) {
-      // 2000 * (1 - 0.5 * random), random in [0, 1), rounded to whole ms: 1000 is reachable.
+      // 2000 * (1 + 0.5 * random), random in [0, 1), rounded to whole ms: 3000 is reachable.
       const d = reconnectDelay(jittery, { base: 1000, attempt: 2 });
-      assert.ok(d >= 1000 && d <= 2000, `delay ${d}`);
+      assert.ok(d >= 2000 && d <= 3000, `delay ${d}`);
     }
   });
 
@@ -45,11 +46,16 @@ describe('retry policy (pure)', () => {
     assert.equal(attemptsExhausted(policy, 1_000_000), false);
   });
 
-  it('rejects nonsense with a RangeError naming the field', () => {
+  it('rejects nonsense with an invalid-options SseError naming the field', () => {
     assert.throws(() => resolveRetry({ factor: 0.5 }), /retry\.factor/);
     assert.throws(() => resolveRetry({ jitter: 2 }), /retry\.jitter/);
     assert.throws(() => resolveRetry({ initialDelay: -1 }), /retry\.initialDelay/);
     assert.throws(() => resolveRetry({ maxAttempts: 1.5 }), /retry\.maxAttempts/);
+    // What the plugin's integer types cannot take is refused here, not as an opaque IPC failure.
+    assert.throws(() => resolveRetry({ maxAttempts: 5e9 }), /retry\.maxAttempts/);
+    assert.throws(() => resolveRetry({ onStatus: [70000] }), /retry\.onStatus/);
+    assert.throws(() => resolveRetry({ initialDelay: 1.5 }), /retry\.initialDelay/);
+    assert.throws(() => resolveRetry({ factor: 0.5 }), (e: unknown) => e instanceof SseError && e.kind === 'invalid-options');
   });
 
   it('parses Retry-After seconds and HTTP dates', () => {

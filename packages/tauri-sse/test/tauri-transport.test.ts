@@ -15,7 +15,7 @@ import { collect, until } from './helpers/wait.js';
 
 const server = useServer();
 const URL_ = 'http://127.0.0.1:9/sse';
-const DEFAULT_OPTIONS = { maxEventSize: 1024 * 1024, retry: { initialDelay: 3000, maxDelay: 30000, factor: 2, jitter: 0.2, onStatus: [] } };
+const DEFAULT_OPTIONS = { maxEventSize: 8 * 1024 * 1024, retry: { initialDelay: 3000, maxDelay: 30000, factor: 2, jitter: 0.2, onStatus: [] } };
 
 type Args = Record<string, unknown>;
 type Handler = (args: Args) => unknown;
@@ -283,9 +283,31 @@ describe('tauri transport', () => {
     assert.deepEqual(plugin.args('close'), [{ id: 9 }]);
   });
 
-  it('close() right after construction (IPC not loaded yet) still closes what it opened', async () => {
+  it('close() right after construction sends no request at all', async () => {
     const plugin = new FakePlugin({ connect: () => 5 });
     new EventSource(URL_, { transport: 'tauri' }).close();
+    await flush();
+    assert.deepEqual(plugin.calls.map((call) => call.command), []);
+  });
+
+  it('close() while a headers function is pending sends no request', async () => {
+    const plugin = new FakePlugin({ connect: () => 5 });
+    let release!: (headers: HeadersInit) => void;
+    const es = new EventSource(URL_, { transport: 'tauri', headers: () => new Promise((r) => (release = r)) });
+    await until(() => release !== undefined, 2000, 'the headers function to be called');
+    es.close();
+    release({ authorization: 'Bearer t' });
+    await flush();
+    assert.deepEqual(plugin.calls.map((call) => call.command), []);
+  });
+
+  it('close() while connect is in flight closes the connection once its id is known', async () => {
+    let resolveConnect!: (id: number) => void;
+    const plugin = new FakePlugin({ connect: () => new Promise<number>((r) => (resolveConnect = r)) });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    await plugin.channel();
+    es.close();
+    resolveConnect(5);
     await until(() => plugin.args('close').length > 0, 2000, 'close {id: 5}');
     assert.deepEqual(plugin.args('close'), [{ id: 5 }]);
   });
@@ -310,14 +332,18 @@ describe('tauri transport', () => {
     await assert.rejects(stream.next(), (error: Error & { kind?: string }) => error.kind === 'unavailable' && error.message.includes(acl));
   });
 
-  it('reports a headers function that throws as kind headers, without connecting', async () => {
+  it('a headers function that throws at connect is a failed first attempt the plugin retries, not a failure', async () => {
     const plugin = new FakePlugin();
     const es = new EventSource(URL_, { transport: 'tauri', headers: () => { throw new Error('no token'); } });
-    const event = (await collect<SseErrorEvent>(es, 'error', 1))[0];
-    assert.equal(event?.error.kind, 'headers');
-    assert.match(event?.message ?? '', /no token/);
-    assert.equal(es.readyState, EventSource.CLOSED);
-    assert.deepEqual(plugin.args('connect'), []);
+    await plugin.channel();
+    const [args] = plugin.args('connect');
+    const options = args?.options as Record<string, unknown>;
+    assert.equal(options.refreshHeaders, true);
+    assert.match(String(options.headersError), /no token/);
+    assert.equal(args?.headers, undefined);
+    // The plugin's loop reports the failed attempt and reconnects (tests/refresh_headers.rs).
+    assert.equal(es.readyState, EventSource.CONNECTING);
+    es.close();
   });
 });
 

@@ -8,8 +8,16 @@ import type { WireError } from './errors.js';
 export type SourceMessage =
   /** The connection was announced: a 200 with `text/event-stream`. `url` is the final URL, after redirects. */
   | { type: 'open'; status: number; url: string; headers: Record<string, string> }
-  /** One read batch of parsed events, in stream order. */
-  | { type: 'events'; events: ParsedEvent[] }
+  /**
+   * One read batch of parsed events, in stream order. `origin`: where they came from, for a
+   * transport that learns the final origin only with the events (native, after a redirect).
+   */
+  | { type: 'events'; events: ParsedEvent[]; origin?: string | undefined }
+  /**
+   * The last event ID string changed without an event: a block with `id:` and no data (spec
+   * "dispatch the event" step 1). Events carry their own id; this tells the rest.
+   */
+  | { type: 'id'; lastEventId: string }
   /** The server sent `retry:`; informational, the transport's loop already uses it. */
   | { type: 'retry'; delay: number }
   /** With `reconnectIn` the transport reconnects after that many ms; without it the source failed and `closed` follows. */

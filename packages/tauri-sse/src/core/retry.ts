@@ -1,3 +1,5 @@
+import { SseError } from './errors.js';
+
 /**
  * The reconnection policy of docs/architecture.md ("Retry policy"). Pure: the Rust plugin mirrors
  * these functions, and the shared tests pin both to the same numbers.
@@ -11,7 +13,7 @@ export interface RetryOptions {
   maxDelay?: number | undefined;
   /** Backoff factor per consecutive failed attempt. Default 2. */
   factor?: number | undefined;
-  /** Random fraction 0..1 taken off each delay, so clients do not reconnect in lockstep. Default 0.2. */
+  /** Random fraction 0..1 of each delay added to it, so clients do not reconnect in lockstep. Default 0.2. */
   jitter?: number | undefined;
   /** Consecutive failed attempts before giving up (`max-attempts`). Default unlimited. */
   maxAttempts?: number | undefined;
@@ -38,25 +40,31 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
 });
 
 function check(name: string, value: number, ok: boolean): number {
-  if (!ok) throw new RangeError(`retry.${name} is out of range: ${value}`);
+  if (!ok) throw new SseError('invalid-options', `retry.${name} is out of range: ${value}`);
   return value;
 }
 
-/** Applies defaults and validates; throws `RangeError` naming the bad field. */
+/** The plugin's integer types: delays are u64 ms (whole, up to 2^53 here), attempts u32, statuses u16. */
+const MAX_ATTEMPTS = 2 ** 32 - 1;
+const wholeMs = (value: number) => Number.isSafeInteger(value) && value >= 0;
+
+/** Applies defaults and validates; throws `SseError` of kind `invalid-options` naming the bad field. */
 export function resolveRetry(options: RetryOptions = {}): RetryPolicy {
   const initialDelay = options.initialDelay ?? DEFAULT_RETRY.initialDelay;
   const maxDelay = options.maxDelay ?? DEFAULT_RETRY.maxDelay;
   const factor = options.factor ?? DEFAULT_RETRY.factor;
   const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
+  const onStatus = [...(options.onStatus ?? DEFAULT_RETRY.onStatus)];
+  for (const status of onStatus) check('onStatus', status, Number.isInteger(status) && status >= 100 && status <= 999);
   const policy: RetryPolicy = {
-    initialDelay: check('initialDelay', initialDelay, Number.isFinite(initialDelay) && initialDelay >= 0),
-    maxDelay: check('maxDelay', maxDelay, Number.isFinite(maxDelay) && maxDelay >= 0),
+    initialDelay: check('initialDelay', initialDelay, wholeMs(initialDelay)),
+    maxDelay: check('maxDelay', maxDelay, wholeMs(maxDelay)),
     factor: check('factor', factor, Number.isFinite(factor) && factor >= 1),
     jitter: check('jitter', jitter, jitter >= 0 && jitter <= 1),
-    onStatus: [...(options.onStatus ?? DEFAULT_RETRY.onStatus)],
+    onStatus,
   };
   const max = options.maxAttempts;
-  if (max !== undefined) policy.maxAttempts = check('maxAttempts', max, Number.isInteger(max) && max >= 0);
+  if (max !== undefined) policy.maxAttempts = check('maxAttempts', max, Number.isInteger(max) && max >= 0 && max <= MAX_ATTEMPTS);
   return policy;
 }
 
@@ -76,7 +84,9 @@ export function reconnectDelay(policy: RetryPolicy, input: DelayInput): number {
   const { base, attempt } = input;
   const cap = Math.max(policy.maxDelay, base);
   let delay = Math.min(cap, base * policy.factor ** (attempt - 1));
-  delay *= 1 - policy.jitter * (input.random ?? Math.random());
+  // Spec: wait "the reconnection time" and optionally some more, so jitter only adds: a server
+  // shedding load with `retry:` never sees a client come back early.
+  delay *= 1 + policy.jitter * (input.random ?? Math.random());
   // Retry-After is a lower bound the server asked for, but never beyond the cap.
   if (input.retryAfter !== undefined) delay = Math.max(delay, Math.min(input.retryAfter, cap));
   return Math.round(delay);

@@ -19,6 +19,8 @@ export interface SourceObserver {
    * `reconnectIn` ms; CLOSED = the source failed for good; OPEN = a warning (`buffer-overflow`).
    */
   error(error: SseError, reconnectIn: number | undefined): void;
+  /** The `signal` closed the source (readyState is CLOSED); `reason` is the signal's. */
+  aborted?(reason: unknown): void;
 }
 
 /**
@@ -33,21 +35,47 @@ export class SourceCore {
   origin: string;
   readonly url: string;
   readonly #observer: SourceObserver;
+  readonly #signal: AbortSignal | undefined;
   #connection: TransportConnection | undefined;
 
-  constructor(request: SourceRequest, transport: Transport, observer: SourceObserver) {
+  constructor(request: SourceRequest, transport: Transport, observer: SourceObserver, signal?: AbortSignal) {
     this.url = request.url;
     this.origin = new URL(request.url).origin;
     this.lastEventId = request.lastEventId;
     this.#observer = observer;
-    // May throw (options the transport refuses): the view's constructor throws with it.
-    this.#connection = transport.connect(request, (message) => this.#receive(message));
+    this.#signal = signal;
+    if (signal?.aborted) {
+      // Closed before it started: no request ever goes out.
+      this.readyState = CLOSED;
+      observer.aborted?.(signal.reason);
+      return;
+    }
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    try {
+      // May throw (options the transport refuses): the view's constructor throws with it.
+      this.#connection = transport.connect(request, (message) => this.#receive(message));
+    } catch (error) {
+      signal?.removeEventListener('abort', this.#onAbort);
+      throw error;
+    }
   }
 
   /** Spec `close()`: CLOSED at once, no event; the transport stops all traffic. */
   close(): void {
     if (this.readyState === CLOSED) return;
+    this.#closed();
+  }
+
+  readonly #onAbort = (): void => {
+    if (this.readyState === CLOSED) return;
+    this.#closed();
+    this.#observer.aborted?.(this.#signal?.reason);
+  };
+
+  /** CLOSED for good: the transport stops, and a long-lived signal no longer holds this source. */
+  #closed(): void {
     this.readyState = CLOSED;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#connection?.close();
   }
 
@@ -67,7 +95,11 @@ export class SourceCore {
         this.#observer.open();
         return;
       case 'events':
+        if (message.origin !== undefined) this.origin = message.origin;
         return this.#dispatch(message.events);
+      case 'id':
+        this.lastEventId = message.lastEventId;
+        return;
       case 'retry':
         // The transport's loop applies the new reconnection time itself; nothing to mirror.
         return;
@@ -104,8 +136,7 @@ export class SourceCore {
 
   /** Spec "fail the connection": readyState CLOSED, fire `error`, never reconnect. */
   #fail(error: SseError): void {
-    this.readyState = CLOSED;
-    this.#connection?.close();
+    this.#closed();
     this.#observer.error(error, undefined);
   }
 }

@@ -3,10 +3,16 @@ import { eventTooLarge } from './errors.js';
 import { dataValueStart, EventBuilder } from './fields.js';
 import type { EventSourceParser, ParserCallbacks, ParserOptions } from './types.js';
 
-export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
+/**
+ * 8 Mi UTF-16 code units: multi-MiB events are real (base64 images from image-generation APIs,
+ * whole JSON documents), and browsers' own EventSource takes them, yet a server still cannot
+ * grow memory without bound.
+ */
+export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024;
 
 const LF = 10;
 const CR = 13;
+const COLON = 58;
 const BOM = 0xfeff;
 
 /**
@@ -31,6 +37,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let atStreamStart = true;
   // Inside an oversize event: drop lines up to the next blank line.
   let discarding = false;
+  // The pending line is a comment. Comments are no event data: they never count towards the
+  // limit, and one longer than the limit is dropped (not kept, not reported) in bounded memory.
+  let pendingComment = false;
 
   function feedText(text: string): void {
     if (atStreamStart) {
@@ -131,8 +140,15 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function keepPartial(piece: string): void {
+    if (pendingLength === 0) pendingComment = piece.charCodeAt(0) === COLON;
     pendingLength += piece.length;
     if (discarding) return;
+    if (pendingComment) {
+      // Keep-alive padding is the usual comment: nothing to keep when nobody listens.
+      if (callbacks.onComment === undefined || pendingLength > maxEventSize) pieces.length = 0;
+      else pieces.push(piece);
+      return;
+    }
     // Checked as the line grows, so an endless line is caught without buffering it.
     if (fields.dataSize + pendingLength > maxEventSize) {
       pieces.length = 0;
@@ -143,8 +159,13 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function completePending(last: string): void {
+    const length = pendingLength + last.length;
     pendingLength = 0;
     if (discarding) return; // a non-blank line of the discarded event
+    if (pendingComment && (callbacks.onComment === undefined || length > maxEventSize)) {
+      pieces.length = 0;
+      return;
+    }
     pieces.push(last);
     const line = pieces.join('');
     pieces.length = 0;
@@ -161,8 +182,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         fields.dispatch();
       }
     } else if (!discarding) {
-      if (fields.dataSize + (end - start) > maxEventSize) tooLarge(fields.dataSize + (end - start));
-      else fields.line(s, start, end);
+      if (fields.dataSize + (end - start) <= maxEventSize) fields.line(s, start, end);
+      // Off the hot path: a comment does not count towards the limit, and one longer than the
+      // limit is dropped without error, as it would be had it arrived in pieces.
+      else if (s.charCodeAt(start) !== COLON) tooLarge(fields.dataSize + (end - start));
+      else if (end - start <= maxEventSize) fields.line(s, start, end);
     }
   }
 
@@ -183,6 +207,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       pieces.length = 0;
       pendingLength = 0;
+      pendingComment = false;
       skipLF = false;
       atStreamStart = true;
       discarding = false;

@@ -16,7 +16,7 @@ export interface ParserCallbacks {
   onEvent?: ((event: ParsedEvent) => void) | undefined;
   /** The server's `retry:` field: a new reconnection time in milliseconds. */
   onRetry?: ((ms: number) => void) | undefined;
-  /** A comment line's text after `:`, one leading space stripped. */
+  /** A comment line's text after `:`, one leading space stripped. A comment longer than `maxEventSize` is dropped unseen. */
   onComment?: ((comment: string) => void) | undefined;
   /** Called once per event dropped for exceeding `maxEventSize`; parsing resumes after it. */
   onError?: ((error: ParseError) => void) | undefined;
@@ -25,7 +25,8 @@ export interface ParserCallbacks {
 export interface ParserOptions {
   /**
    * Largest event the parser buffers, in UTF-16 code units of the data buffer plus the line being
-   * read. A larger event is reported through `onError` and skipped. Default 1 MiB (1048576).
+   * read. A larger event is reported through `onError` and skipped. Comments do not count (one
+   * longer than this is dropped without error). Default 8 MiB (8388608).
    */
   maxEventSize?: number | undefined;
   /** The last event ID string to start from, e.g. the one kept across a reconnection. */

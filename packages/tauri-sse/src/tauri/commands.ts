@@ -17,6 +17,8 @@ export interface ConnectOptions {
   broadcast?: boolean;
   /** The headers are a function: the plugin asks for fresh ones before every reconnect. */
   refreshHeaders?: boolean;
+  /** The headers function threw at connect, with this message: the first attempt failed (kind `headers`). */
+  headersError?: string;
 }
 
 export interface ConnectArgs {

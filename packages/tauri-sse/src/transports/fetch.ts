@@ -1,9 +1,15 @@
 import { SseError } from '../core/errors.js';
-import { resolveHeaders } from '../core/headers.js';
+import { lastEventIdHeader, resolveHeaders } from '../core/headers.js';
 import type { MessageSink } from '../core/messages.js';
 import { attemptsExhausted, parseRetryAfter, reconnectDelay } from '../core/retry.js';
 import { refuseTauriOnly, type FetchLike, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
+import { sleep, startTimer, type Timer } from '../core/timers.js';
 import { createParser, type ParsedEvent, type ParseError } from '../parser/index.js';
+
+/** Bytes of a refused response's body kept in its error (`SseError.body`); the Rust loop keeps as many. */
+export const ERROR_BODY_BYTES = 4096;
+/** How long a refused response's body is waited for, ms. */
+const ERROR_BODY_TIMEOUT = 5000;
 
 /**
  * The `fetch` transport: the spec's reconnect loop in TypeScript over any fetch-compatible function,
@@ -32,11 +38,6 @@ interface Outcome {
 }
 
 const IDLE = Symbol('idle-timeout');
-/**
- * The longest delay `setTimeout` honours (2^31-1 ms, ~24.8 days): browsers and Node fire longer
- * ones after ~1 ms, which would turn a server's `retry: 3000000000` into a reconnect hot loop.
- */
-const MAX_TIMER = 2 ** 31 - 1;
 
 class FetchLoop {
   readonly #request: SourceRequest;
@@ -46,6 +47,7 @@ class FetchLoop {
   readonly #closed = new AbortController();
   /** The reconnection time: `retry.initialDelay` until the server sends `retry:`. */
   #base: number;
+  /** The last event ID string, as the core knows it and the next request sends it. */
   #lastEventId: string;
 
   constructor(request: SourceRequest, fetchFn: FetchLike, sink: MessageSink) {
@@ -70,8 +72,10 @@ class FetchLoop {
       if (outcome.opened) attempt = 0;
       attempt++;
       if (!outcome.fatal && attemptsExhausted(policy, attempt)) {
+        const { status, body } = outcome.error;
         outcome.error = new SseError('max-attempts', `gave up after ${attempt - 1} failed attempts: ${outcome.error.message}`, {
-          status: outcome.error.status,
+          status,
+          body,
           cause: outcome.error,
         });
         outcome.fatal = true;
@@ -83,7 +87,7 @@ class FetchLoop {
       }
       const delay = reconnectDelay(policy, { base: this.#base, attempt, retryAfter: outcome.retryAfter });
       this.#sink({ type: 'error', error: outcome.error, reconnectIn: delay });
-      if (!(await this.#wait(delay))) return;
+      if (!(await sleep(delay, this.#closed.signal))) return;
     }
   }
 
@@ -97,14 +101,19 @@ class FetchLoop {
       const failure = error as SseError;
       return { error: failure, fatal: failure.kind === 'invalid-header' };
     }
+    // close() came while a headers function was pending: no request goes out (run() returns).
+    if (this.#closed.signal.aborted) return { error: new SseError('aborted', 'closed') };
     // One controller per attempt, so the idle watchdog can abort it without closing the source.
     const controller = new AbortController();
     const onClose = () => controller.abort();
-    let opened = false;
     this.#closed.signal.addEventListener('abort', onClose, { once: true });
+    // idleTimeout bounds every wait on the server: for the response, then for each read.
+    const idle = new Watchdog(request.idleTimeout, () => controller.abort(IDLE));
+    let opened = false;
     try {
       // Spec "fetch" step of the EventSource constructor: cache mode "no-store", redirects followed,
       // credentials "include" only with withCredentials.
+      idle.start();
       const response = await this.#fetch(request.url, {
         method: request.method ?? 'GET',
         headers,
@@ -114,11 +123,9 @@ class FetchLoop {
         credentials: request.withCredentials ? 'include' : 'same-origin',
         signal: controller.signal,
       });
-      const rejected = checkResponse(response, request.retry.onStatus);
-      if (rejected !== undefined) {
-        void response.body?.cancel().catch(() => undefined);
-        return rejected;
-      }
+      idle.stop();
+      const rejected = await checkResponse(response, request.retry.onStatus, controller);
+      if (rejected !== undefined) return rejected;
       opened = true;
       // Spec "announce the connection".
       this.#sink({
@@ -127,7 +134,7 @@ class FetchLoop {
         url: response.url || request.url,
         headers: Object.fromEntries(response.headers),
       });
-      return { ...(await this.#read(response.body as ReadableStream<Uint8Array>, controller)), opened };
+      return { ...(await this.#read(response.body as ReadableStream<Uint8Array>, idle)), opened };
     } catch (error) {
       if (controller.signal.reason === IDLE) {
         return { error: new SseError('idle-timeout', `no data for ${request.idleTimeout} ms`), opened };
@@ -135,6 +142,7 @@ class FetchLoop {
       // Spec: a network error while connecting or reading reestablishes the connection.
       return { error: networkError(error), opened };
     } finally {
+      idle.stop();
       this.#closed.signal.removeEventListener('abort', onClose);
       controller.abort();
     }
@@ -144,13 +152,14 @@ class FetchLoop {
   async #headers(): Promise<Headers> {
     const headers = await resolveHeaders(this.#request.headers);
     if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
-    // Spec: "If ... last event ID string is not the empty string, set `Last-Event-ID`".
-    if (this.#lastEventId !== '') headers.set('last-event-id', this.#lastEventId);
+    // Spec: "If ... last event ID string is not the empty string, set `Last-Event-ID`" to it,
+    // encoded as UTF-8.
+    if (this.#lastEventId !== '') headers.set('last-event-id', lastEventIdHeader(this.#lastEventId));
     return headers;
   }
 
   /** Feeds the body to a fresh parser (seeded with the last event ID) until it ends or fails. */
-  async #read(body: ReadableStream<Uint8Array>, controller: AbortController): Promise<Outcome> {
+  async #read(body: ReadableStream<Uint8Array>, idle: Watchdog): Promise<Outcome> {
     let batch: ParsedEvent[] = [];
     let tooLarge: ParseError | undefined;
     const parser = createParser(
@@ -166,62 +175,102 @@ class FetchLoop {
       { maxEventSize: this.#request.maxEventSize, lastEventId: this.#lastEventId },
     );
     const reader = body.getReader();
-    const idle = this.#request.idleTimeout;
     for (;;) {
-      const timer = idle === undefined ? undefined : setTimeout(() => controller.abort(IDLE), Math.min(idle, MAX_TIMER));
-      const chunk = await reader.read().finally(() => clearTimeout(timer));
+      idle.start();
+      const chunk = await reader.read();
+      // Not while the consumer is slow below: waiting for the page is not silence.
+      idle.stop();
       if (chunk.done) return { error: new SseError('network', 'the server ended the stream') };
       parser.feed(chunk.value);
-      this.#lastEventId = parser.lastEventId;
       if (batch.length > 0) {
         const events = batch;
         batch = [];
+        this.#lastEventId = events[events.length - 1]?.id ?? this.#lastEventId;
         // Backpressure: a slow `for await` consumer pauses reading here.
         await this.#sink({ type: 'events', events });
       }
       if (tooLarge !== undefined) {
         return { error: new SseError('event-too-large', tooLarge.message, { cause: tooLarge }), fatal: true };
       }
+      // A block without data still sets the last event ID string (spec "dispatch the event" step 1).
+      if (parser.lastEventId !== this.#lastEventId) {
+        this.#lastEventId = parser.lastEventId;
+        this.#sink({ type: 'id', lastEventId: this.#lastEventId });
+      }
       if (this.#closed.signal.aborted) return { error: new SseError('aborted', 'closed') };
     }
   }
+}
 
-  /** Waits before reconnecting; false when closed meanwhile. */
-  #wait(ms: number): Promise<boolean> {
-    const signal = this.#closed.signal;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, Math.min(ms, MAX_TIMER));
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+/** A restartable deadline: `start()` (re)arms it, `stop()` disarms it; no-op without `ms`. */
+class Watchdog {
+  #timer: Timer | undefined;
+
+  constructor(
+    private readonly ms: number | undefined,
+    private readonly expire: () => void,
+  ) {}
+
+  start(): void {
+    if (this.ms === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = startTimer(this.ms, this.expire);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
   }
 }
 
 /**
  * Spec: a 200 with `text/event-stream` announces the connection; any other response fails it —
- * except, as an extension, statuses listed in `retry.onStatus`, which reestablish it.
+ * except, as an extension, statuses listed in `retry.onStatus`, which reestablish it. A refused
+ * status carries the start of its body (`SseError.body`: "token expired" says more than 401).
  */
-function checkResponse(response: Response, onStatus: readonly number[]): Outcome | undefined {
+async function checkResponse(response: Response, onStatus: readonly number[], controller: AbortController): Promise<Outcome | undefined> {
   const { status } = response;
-  if (onStatus.includes(status)) {
-    return {
-      error: new SseError('http-status', `HTTP ${status}, retrying`, { status }),
-      retryAfter: parseRetryAfter(response.headers.get('retry-after')),
-    };
+  if (status !== 200) {
+    const retried = onStatus.includes(status);
+    const body = await errorBody(response, controller);
+    const error = new SseError('http-status', retried ? `HTTP ${status}, retrying` : `HTTP ${status}`, { status, body });
+    return retried ? { error, retryAfter: parseRetryAfter(response.headers.get('retry-after')) } : { error, fatal: true };
   }
-  if (status !== 200) return { error: new SseError('http-status', `HTTP ${status}`, { status }), fatal: true };
   const type = response.headers.get('content-type') ?? '';
   if (mimeEssence(type) !== 'text/event-stream') {
+    void response.body?.cancel().catch(() => undefined);
     return { error: new SseError('content-type', `expected text/event-stream, got "${type}"`), fatal: true };
   }
   if (response.body === null) return { error: new SseError('network', 'the response has no body') };
   return undefined;
+}
+
+/**
+ * The start of a refused response's body as text: at most `ERROR_BODY_BYTES`, waited for at most
+ * `ERROR_BODY_TIMEOUT` ms (a stalled body is cut there, keeping what arrived).
+ */
+async function errorBody(response: Response, controller: AbortController): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const deadline = startTimer(ERROR_BODY_TIMEOUT, () => controller.abort());
+  const decoder = new TextDecoder();
+  let text = '';
+  let left = ERROR_BODY_BYTES;
+  try {
+    while (left > 0) {
+      const chunk = await reader.read();
+      if (chunk.done) return text + decoder.decode();
+      const bytes = chunk.value.subarray(0, left);
+      left -= bytes.length;
+      // `stream`: a code point cut at the limit is left out rather than shown as U+FFFD.
+      text += decoder.decode(bytes, { stream: true });
+    }
+  } catch {
+    // Cut short (deadline, close, network): what arrived is the body.
+  } finally {
+    clearTimeout(deadline);
+    void reader.cancel().catch(() => undefined);
+  }
+  return text;
 }
 
 function mimeEssence(type: string): string {

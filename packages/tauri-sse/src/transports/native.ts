@@ -31,8 +31,9 @@ export const nativeTransport: Transport = {
       // already reported by onopen/onerror); only MessageEvents are the server's.
       if (!(event instanceof MessageEvent)) return;
       const { data, lastEventId } = event as MessageEvent<string>;
-      // The DOM reports "" for "no id yet"; the wire shape uses an absent id for that.
-      sink({ type: 'events', events: [{ event: event.type, data, id: lastEventId === '' ? undefined : lastEventId }] });
+      // The DOM's lastEventId is the last event ID string: '' after an empty `id:` resets it too.
+      // The browser follows redirects without telling where to: the final origin shows on events.
+      sink({ type: 'events', events: [{ event: event.type, data, id: lastEventId }], origin: event.origin || undefined });
     };
     const listen = (type: string) => {
       if (listened.has(type)) return;

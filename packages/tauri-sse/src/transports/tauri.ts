@@ -25,7 +25,11 @@ export const tauriTransport: Transport = {
     }
     const headers = typeof request.headers === 'function' ? request.headers : undefined;
     const connection = new IpcConnection(sink, headers);
-    connection.start(async (onMessage) => commands.connect(await connectArgs(request, body ?? undefined), onMessage));
+    connection.start(async (onMessage) => {
+      const args = await connectArgs(request, body ?? undefined);
+      // close() came while a headers function was pending: no request goes out.
+      return connection.closed ? undefined : commands.connect(args, onMessage);
+    });
     return connection;
   },
 };
@@ -58,7 +62,7 @@ class IpcConnection implements TransportConnection {
   /** The user's headers function, run again whenever the plugin asks before a reconnect. */
   readonly #headers: HeadersSource | undefined;
   #id: number | undefined;
-  #opened: Promise<number> | undefined;
+  #opened: Promise<number | undefined> | undefined;
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
@@ -70,8 +74,15 @@ class IpcConnection implements TransportConnection {
     this.#headers = headers;
   }
 
-  /** Runs `open`, a command resolving to the connection id, with the channel's messages going to the sink. */
-  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<number>): void {
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs `open`, a command resolving to the connection id (undefined: it sent none, the source is
+   * closed), with the channel's messages going to the sink.
+   */
+  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<number | undefined>): void {
     const run = async () => {
       this.#opened = open((message) => this.#receive(message));
       this.#id = await this.#opened;
@@ -155,7 +166,12 @@ class IpcConnection implements TransportConnection {
   }
 }
 
-/** The `connect` arguments: the headers as they are now, options resolved by the core. */
+/**
+ * The `connect` arguments: the headers as they are now, options resolved by the core. A headers
+ * function that throws is a failed first attempt, as with the fetch transport: the plugin's loop
+ * reports it and retries by the policy, asking for fresh headers before the next attempt. An
+ * invalid header fails the source.
+ */
 async function connectArgs(request: SourceRequest, body: string | undefined): Promise<commands.ConnectArgs> {
   const options: commands.ConnectOptions = { maxEventSize: request.maxEventSize, retry: request.retry };
   if (request.lastEventId !== '') options.lastEventId = request.lastEventId;
@@ -166,8 +182,14 @@ async function connectArgs(request: SourceRequest, body: string | undefined): Pr
   if (typeof request.headers === 'function') options.refreshHeaders = true;
   const args: commands.ConnectArgs = { url: request.url, options };
   if (request.method !== undefined) args.method = request.method;
-  const headers = [...(await resolveHeaders(request.headers))];
-  if (headers.length > 0) args.headers = headers;
+  try {
+    const headers = [...(await resolveHeaders(request.headers))];
+    if (headers.length > 0) args.headers = headers;
+  } catch (error) {
+    const failure = error as SseError;
+    if (failure.kind !== 'headers') throw failure;
+    options.headersError = failure.message;
+  }
   if (body !== undefined) args.body = body;
   return args;
 }
