@@ -118,11 +118,11 @@ mod tests {
     }
 
     #[test]
-    fn jitter_removes_up_to_its_fraction() {
+    fn jitter_adds_up_to_its_fraction_never_less_than_the_base() {
         let p = policy(30_000, 2.0, 0.2);
         assert_eq!(p.delay(1000, 1, None, 0.0), 1000);
-        assert_eq!(p.delay(1000, 1, None, 0.5), 900);
-        assert_eq!(p.delay(1000, 1, None, 0.999_999), 800);
+        assert_eq!(p.delay(1000, 1, None, 0.5), 1100);
+        assert_eq!(p.delay(1000, 1, None, 0.999_999), 1200);
     }
 
     #[test]

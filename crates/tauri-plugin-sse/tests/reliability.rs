@@ -248,14 +248,18 @@ async fn a_503_storm_is_paced_by_the_policy_without_a_hot_loop() {
         ..StreamOptions::default()
     };
 
-    // Retry-After: 5 (seconds) is capped at max(max_delay, base) = 150 ms.
+    // Retry-After: 5 (seconds) is capped at max(max_delay, base) = 150 ms; jitter only adds, so a
+    // jittered backoff at the cap may wait up to 150 × 1.5.
     let request =
         Request::new(&server.sse("ids=1&count=2&fail=20&retryAfter=5&tag=storm-a")).unwrap();
     let started = Instant::now();
     let run = run_to_close(request, opts.clone(), Duration::from_secs(20), |_| {}).await;
     run.assert_exactly_once(2);
     let capped: Vec<_> = run.errors[..20].iter().map(|e| e.2).collect();
-    assert_eq!(capped, vec![Some(150); 20]);
+    assert!(
+        capped.iter().all(|d| d.is_some_and(|d| (150..=225).contains(&d))),
+        "{capped:?}"
+    );
     assert!(started.elapsed() >= Duration::from_millis(20 * 150));
     assert_eq!(server.requests("storm-a").await.len(), 22);
 
@@ -267,10 +271,10 @@ async fn a_503_storm_is_paced_by_the_policy_without_a_hot_loop() {
     for (i, delay) in delays.iter().enumerate() {
         let full = 150u64.min(10 * 2u64.pow(i as u32));
         assert!(
-            *delay >= full / 2 && *delay <= full,
-            "attempt {}: {delay} outside [{}, {full}]",
+            *delay >= full && *delay <= full * 3 / 2,
+            "attempt {}: {delay} outside [{full}, {}]",
             i + 1,
-            full / 2
+            full * 3 / 2
         );
     }
     assert_eq!(server.requests("storm-b").await.len(), 14);

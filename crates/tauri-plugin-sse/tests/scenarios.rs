@@ -58,9 +58,12 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
             } => {
                 let wire = serde_json::to_value(error).unwrap();
                 let mut shape = json!({ "kind": wire["kind"], "fatal": reconnect_in.is_none() });
-                // Any status an error carries is part of the shape: both loops must attach the same.
-                if !wire["status"].is_null() {
-                    shape["status"] = wire["status"].clone();
+                // Any status or body an error carries is part of the shape: both loops must
+                // attach the same.
+                for field in ["status", "body"] {
+                    if !wire[field].is_null() {
+                        shape[field] = wire[field].clone();
+                    }
                 }
                 errors.push(shape);
             }
@@ -76,7 +79,14 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
         !final_state.is_empty()
     })
     .await;
-    json!({ "ids": ids, "opens": opens, "errors": errors, "final": final_state })
+    let mut observed = json!({ "ids": ids, "opens": opens, "errors": errors, "final": final_state });
+    // The `Last-Event-ID` of every request the server received, when the scenario lists them.
+    if scenario["expect"].get("lastEventIds").is_some() {
+        let requests = server.requests(&tag).await;
+        let sent: Vec<Value> = requests.iter().map(|r| r["lastEventId"].clone()).collect();
+        observed["lastEventIds"] = json!(sent);
+    }
+    observed
 }
 
 #[tokio::test]

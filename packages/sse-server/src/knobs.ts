@@ -8,6 +8,8 @@ export interface Knobs {
   size: number | undefined;
   event: string | undefined;
   ids: boolean;
+  /** Text before each event number in its id (non-ASCII ids); implies `ids`. */
+  idprefix: string;
   drop: number | undefined;
   /** Like `drop`, but the connection is reset (TCP RST) instead of closed. */
   reset: number | undefined;
@@ -26,6 +28,10 @@ export interface Knobs {
   nl: string;
   tag: string | undefined;
   hang: boolean;
+  /** Accept the request and never answer it: no status, no headers (a stalled server or proxy). */
+  stall: boolean;
+  /** The body of a non-200 answer (default `status N`), repeated to `size` bytes when `size` is given. */
+  errorbody: string | undefined;
   nonewline: number | undefined;
   /** Bytes written verbatim after the `count` events (hostile input: invalid UTF-8, NULs…). */
   raw: Uint8Array | undefined;
@@ -72,7 +78,8 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     interval: rate !== undefined ? 1000 / rate : (int(params, 'interval') ?? defaultInterval),
     size: int(params, 'size'),
     event: params.get('event') ?? undefined,
-    ids: flag(params, 'ids'),
+    ids: flag(params, 'ids') || params.get('idprefix') !== null,
+    idprefix: params.get('idprefix') ?? '',
     drop: int(params, 'drop', 1),
     reset: int(params, 'reset', 1),
     fail,
@@ -89,6 +96,8 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     nl: lineEnd,
     tag: params.get('tag') ?? undefined,
     hang: flag(params, 'hang'),
+    stall: flag(params, 'stall'),
+    errorbody: params.get('errorbody') ?? undefined,
     nonewline,
     raw: raw === null ? undefined : base64url(raw),
     comments: int(params, 'comments'),

@@ -96,8 +96,10 @@ async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog)
     res.once('close', () => (recorded.closed = true));
   }
 
+  // stall: the request is read, then nothing: no status line, no headers, the socket left open.
+  if (knobs.stall) return;
   if (knobs.auth !== undefined && header(req, 'authorization') !== `Bearer ${knobs.auth}`) {
-    return plain(res, 401, 'missing or wrong bearer token', { ...cors, 'www-authenticate': 'Bearer' });
+    return plain(res, 401, knobs.errorbody ?? 'missing or wrong bearer token', { ...cors, 'www-authenticate': 'Bearer' });
   }
   if (knobs.redirect !== undefined) {
     res.writeHead(307, { ...cors, location: knobs.redirect });
@@ -107,7 +109,7 @@ async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog)
   // With `fail`, only the tag's first `fail` requests get the status (a storm, then recovery).
   if (knobs.status !== 200 && (knobs.fail === undefined || log.count(knobs.tag ?? '') <= knobs.fail)) {
     const extra: Record<string, string> = knobs.retryAfter === undefined ? {} : { 'retry-after': knobs.retryAfter };
-    return plain(res, knobs.status, `status ${knobs.status}`, { ...cors, ...extra });
+    return plain(res, knobs.status, errorBody(knobs), { ...cors, ...extra });
   }
   // A resume past the last event of a finite stream: 204 tells the client to stop reconnecting
   // (spec: "HTTP 204 No Content ... prevent the user agent from reconnecting").
@@ -134,9 +136,29 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
     : { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' };
 }
 
+/** The `errorbody` text (default `status N`), or its UTF-8 repeated to exactly `size` bytes. */
+function errorBody(knobs: Knobs): string | Buffer {
+  const text = knobs.errorbody ?? `status ${knobs.status}`;
+  if (knobs.size === undefined) return text;
+  const repeats = Math.ceil(knobs.size / Math.max(1, Buffer.byteLength(text)));
+  return Buffer.from(text.repeat(repeats)).subarray(0, knobs.size);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A request header as text. Node hands header bytes over one character per byte (latin1); clients
+ * send non-ASCII values (a `Last-Event-ID` of `日本`) as UTF-8, so valid UTF-8 is decoded as such.
+ */
 function header(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : (value ?? null);
+  const raw = req.headers[name];
+  const value = Array.isArray(raw) ? raw.join(', ') : raw;
+  if (value === undefined) return null;
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
@@ -145,9 +167,10 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'content-type': 'text/plain' });
-  res.end(`${text}\n`);
+/** A text answer: a string gets a final newline, bytes are sent as they are. */
+function plain(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+  res.end(typeof body === 'string' ? `${body}\n` : body);
 }
 
 /** The request body as UTF-8, or undefined past `MAX_BODY`. */

@@ -15,8 +15,9 @@ const LLM_TEXT =
 
 /** First event number: with `ids`, one after the client's `Last-Event-ID` (resumption). */
 export function firstEventNumber(knobs: Knobs, lastEventId: string | null): number {
-  const last = Number(lastEventId);
-  return knobs.ids && lastEventId !== null && Number.isInteger(last) && last >= 0 ? last + 1 : 1;
+  if (!knobs.ids || lastEventId === null || !lastEventId.startsWith(knobs.idprefix)) return 1;
+  const last = Number(lastEventId.slice(knobs.idprefix.length));
+  return Number.isInteger(last) && last >= 0 ? last + 1 : 1;
 }
 
 /** The default payload: a number and a send timestamp (ms, sub-ms precision) for latency measurements, padded to `size`. */
@@ -50,7 +51,7 @@ async function writeEvents(out: StreamWriter, knobs: Knobs, first: number): Prom
     // Scheduled from the start time, so `rate` does not drift with write times.
     if (sent > 0) await out.wait(start + sent * knobs.interval - performance.now());
     if (out.closed) return false;
-    const id = knobs.ids ? String(n) : undefined;
+    const id = knobs.ids ? `${knobs.idprefix}${n}` : undefined;
     await out.write(formatEvent({ id, event: knobs.event, data: payload(n, knobs.size) }, knobs.nl));
     sent++;
     if (knobs.drop !== undefined && sent >= knobs.drop) {

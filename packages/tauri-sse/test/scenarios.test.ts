@@ -13,8 +13,10 @@ import { until } from './helpers/wait.js';
 interface Observed {
   ids: string[];
   opens: number;
-  errors: { kind: string; status?: number; fatal: boolean }[];
+  errors: { kind: string; status?: number; body?: string; fatal: boolean }[];
   final: string;
+  /** The `Last-Event-ID` of every request the server received (null: none), when the scenario lists them. */
+  lastEventIds?: (string | null)[];
 }
 
 interface Scenario {
@@ -37,15 +39,21 @@ function eventsWanted(final: string): number | undefined {
 }
 
 async function observe(scenario: Scenario): Promise<Observed> {
-  const query = scenario.query.replaceAll('{origin}', server().url).replaceAll('{tag}', uniqueTag());
+  const tag = uniqueTag();
+  const query = scenario.query.replaceAll('{origin}', server().url).replaceAll('{tag}', tag);
   const es = new EventSource(`${server().url}/sse?${query}`, { ...scenario.options, transport: 'fetch' });
   const seen: Observed = { ids: [], opens: 0, errors: [], final: '' };
   es.onopen = () => seen.opens++;
   es.onmessage = (e) => seen.ids.push(e.lastEventId);
   es.onerror = (e) => {
-    const { kind, status } = (e as SseErrorEvent).error;
-    // Any status an error carries is part of the shape: both loops must attach the same.
-    seen.errors.push({ kind, ...(status !== undefined ? { status } : {}), fatal: es.readyState === EventSource.CLOSED });
+    const { kind, status, body } = (e as SseErrorEvent).error;
+    // Any status or body an error carries is part of the shape: both loops must attach the same.
+    seen.errors.push({
+      kind,
+      ...(status !== undefined ? { status } : {}),
+      ...(body !== undefined ? { body } : {}),
+      fatal: es.readyState === EventSource.CLOSED,
+    });
   };
   const wanted = eventsWanted(scenario.expect.final);
   try {
@@ -59,6 +67,7 @@ async function observe(scenario: Scenario): Promise<Observed> {
   } finally {
     es.close();
   }
+  if (scenario.expect.lastEventIds !== undefined) seen.lastEventIds = server().requests(tag).map((r) => r.lastEventId);
   return seen;
 }
 
