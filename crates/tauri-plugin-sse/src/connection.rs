@@ -654,6 +654,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_code_point_cut_at_the_end_is_left_out() {
+        assert_eq!(incomplete_utf8_tail(b"ab"), 0);
+        assert_eq!(incomplete_utf8_tail("a\u{e9}".as_bytes()), 0);
+        assert_eq!(incomplete_utf8_tail(b"a\xC3"), 1);
+        assert_eq!(incomplete_utf8_tail(b"a\xE6\x97"), 2);
+        assert_eq!(incomplete_utf8_tail(b"a\xF0\x9F\x98"), 3);
+        assert_eq!(incomplete_utf8_tail("\u{1F600}".as_bytes()), 0);
+        // an invalid byte is no cut code point: U+FFFD shows it, as in TS
+        assert_eq!(incomplete_utf8_tail(b"a\xFF"), 0);
+    }
+
+    #[test]
     fn content_type_essence() {
         assert!(is_event_stream("text/event-stream"));
         assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));

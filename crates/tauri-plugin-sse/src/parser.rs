@@ -390,6 +390,22 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_longer_than_the_limit_is_dropped_in_bounded_memory_without_error() {
+        let mut parser = Parser::new(16, None);
+        let mut items = Vec::new();
+        parser.feed(b"data: a\n:", &mut |i| items.push(i));
+        for _ in 0..10_000 {
+            parser.feed(b"cccccccc", &mut |i| items.push(i));
+            assert!(parser.line.len() <= 16, "the comment is not kept");
+        }
+        parser.feed(b"\n: short\n\n", &mut |i| items.push(i));
+        assert_eq!(
+            items,
+            vec![Item::Comment("short".into()), event(None, "a", None)]
+        );
+    }
+
+    #[test]
     fn reset_discards_unterminated_block_and_keeps_last_event_id() {
         let mut parser = Parser::new(64, Some("seed".into()));
         let mut items = Vec::new();

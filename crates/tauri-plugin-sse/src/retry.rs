@@ -63,7 +63,9 @@ impl RetryPolicy {
             return invalid("`retry.jitter` must be between 0 and 1");
         }
         if let Some(status) = self.on_status.iter().find(|s| !(100..=999).contains(*s)) {
-            return invalid(&format!("`retry.onStatus` has {status}, not an HTTP status"));
+            return invalid(&format!(
+                "`retry.onStatus` has {status}, not an HTTP status"
+            ));
         }
         Ok(())
     }

@@ -9,7 +9,9 @@ const CHUNK_SIZES: [usize; 6] = [usize::MAX, 1, 2, 3, 7, 64];
 
 /// What a page could observe from a stream, in the vectors' JSON shape.
 fn observe(input: &[u8], options: &Value, chunk: usize) -> Value {
-    let max = options["maxEventSize"].as_u64().map_or(DEFAULT_MAX_EVENT_SIZE, |m| m as usize);
+    let max = options["maxEventSize"]
+        .as_u64()
+        .map_or(DEFAULT_MAX_EVENT_SIZE, |m| m as usize);
     let last_event_id = options["lastEventId"].as_str().map(String::from);
     let mut parser = Parser::new(max, last_event_id);
     let (mut events, mut retries, mut comments, mut errors) = (vec![], vec![], vec![], vec![]);

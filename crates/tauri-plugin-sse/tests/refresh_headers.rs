@@ -152,3 +152,35 @@ fn another_webview_cannot_answer_and_an_answer_without_headers_keeps_them() {
     // a late answer (the wait is over) changes nothing and is not an error
     assert_eq!(set_headers(&h, "a", answer), Ok(Value::Null));
 }
+
+#[test]
+fn a_headers_function_that_threw_at_connect_is_a_failed_first_attempt_then_retried() {
+    let h = harness(Duration::from_secs(5));
+    let url = h.server.sse("ids=1&count=2&tag=connect-threw");
+    let message = "the headers function threw: token store locked";
+    let args = json!({
+        "url": url,
+        "options": {
+            "refreshHeaders": true,
+            "headersError": message,
+            "retry": { "initialDelay": 10, "jitter": 0 },
+        },
+        "onMessage": channel(1),
+    });
+    let id = invoke(&h.webview("a"), "connect", args).unwrap();
+    // the failed attempt goes through the policy like any other: reported, then fresh headers asked
+    let received = wait_count(&h, "headers", 1);
+    assert_eq!(
+        received[0],
+        json!({ "type": "error", "reconnectIn": 10,
+            "error": { "kind": "headers", "message": message } })
+    );
+    assert!(
+        h.requests("connect-threw").is_empty(),
+        "no request without headers"
+    );
+    let answer = json!({ "id": id, "headers": [["x-token", "1"]] });
+    assert_eq!(set_headers(&h, "a", answer), Ok(Value::Null));
+    wait_count(&h, "open", 1);
+    assert_eq!(tokens(&h, "connect-threw"), ["1"]);
+}

@@ -257,7 +257,9 @@ async fn a_503_storm_is_paced_by_the_policy_without_a_hot_loop() {
     run.assert_exactly_once(2);
     let capped: Vec<_> = run.errors[..20].iter().map(|e| e.2).collect();
     assert!(
-        capped.iter().all(|d| d.is_some_and(|d| (150..=225).contains(&d))),
+        capped
+            .iter()
+            .all(|d| d.is_some_and(|d| (150..=225).contains(&d))),
         "{capped:?}"
     );
     assert!(started.elapsed() >= Duration::from_millis(20 * 150));

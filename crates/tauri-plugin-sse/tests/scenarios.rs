@@ -79,7 +79,8 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
         !final_state.is_empty()
     })
     .await;
-    let mut observed = json!({ "ids": ids, "opens": opens, "errors": errors, "final": final_state });
+    let mut observed =
+        json!({ "ids": ids, "opens": opens, "errors": errors, "final": final_state });
     // The `Last-Event-ID` of every request the server received, when the scenario lists them.
     if scenario["expect"].get("lastEventIds").is_some() {
         let requests = server.requests(&tag).await;
