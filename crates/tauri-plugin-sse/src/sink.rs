@@ -212,9 +212,9 @@ impl Outlet {
     }
 
     /// A page takes the connection over: it hears the connection's state (`open`, or the pending
-    /// reconnect's `error`; nothing while the first attempt is under way), then the backlog
-    /// through its window (the rest follows its acks), then an `overflow` if events were
-    /// dropped, then live messages. Returns the channel of the page that had it, if any. If the
+    /// reconnect's `error`; nothing while the first attempt is under way), then an `overflow` if
+    /// events were dropped, then the kept messages through its window (the rest follows its
+    /// acks), then live messages. Returns the channel of the page that had it, if any. If the
     /// new page fails too, whatever it did not receive waits for the next one.
     pub(crate) fn attach(&self, channel: Channel<Message>) -> Option<Channel<Message>> {
         let old = {
@@ -321,26 +321,37 @@ impl OutletState {
         page
     }
 
-    /// Sends the backlog's oldest messages, then its `overflow`, while the page's window allows.
-    /// A message leaves the backlog only once sent: an interrupted replay loses nothing.
+    /// Sends the backlog while the page's window allows: first an `overflow` if events were
+    /// dropped (they came before every kept message), then the oldest messages. A message leaves
+    /// the backlog only once sent: an interrupted replay loses nothing.
     fn replay(&mut self, emit: Option<&Emit>) {
         while let Some(page) = &mut self.page {
             if page.unacked >= WINDOW {
                 return;
             }
-            let sent = match self.backlog.messages.front() {
-                Some(message) => page.send(message, emit),
-                None if self.backlog.dropped > 0 => {
-                    let dropped = self.backlog.dropped;
-                    page.send(&Message::Overflow { dropped }, None)
+            let backlog = &mut self.backlog;
+            let sent = if backlog.dropped > 0 {
+                let overflow = Message::Overflow {
+                    dropped: backlog.dropped,
+                };
+                let sent = page.send(&overflow, None);
+                if sent.is_ok() {
+                    backlog.dropped = 0;
                 }
-                None => return,
+                sent
+            } else if let Some(message) = backlog.messages.front() {
+                let sent = page.send(message, emit);
+                if sent.is_ok() {
+                    backlog.pop_front();
+                }
+                sent
+            } else {
+                return;
             };
             if sent.is_err() {
                 self.detach();
                 return;
             }
-            self.backlog.pop_front();
         }
     }
 
@@ -436,12 +447,9 @@ impl Backlog {
     }
 
     /// Removes the oldest message (replayed or dropped); a lifecycle message becomes the state
-    /// the rest starts from. With no message left, the pending `overflow` went out.
+    /// the rest starts from.
     fn pop_front(&mut self) -> Option<Message> {
-        let Some(front) = self.messages.pop_front() else {
-            self.dropped = 0;
-            return None;
-        };
+        let front = self.messages.pop_front()?;
         self.bytes -= size(&front);
         self.events -= events(&front);
         if is_lifecycle(&front) {
@@ -595,14 +603,11 @@ mod tests {
         backlog.keep(Message::Retry { delay: 1 }, &None, bound);
         backlog.keep(events(&["1", "2"]), &None, bound);
         backlog.keep(events(&["3", "4", "5"]), &None, bound);
+        // oldest first: the `retry` before them goes too
         assert_eq!(backlog.dropped, 1);
         assert_eq!(
             Vec::from(backlog.messages),
-            vec![
-                Message::Retry { delay: 1 },
-                events(&["2"]),
-                events(&["3", "4", "5"])
-            ]
+            vec![events(&["2"]), events(&["3", "4", "5"])]
         );
     }
 

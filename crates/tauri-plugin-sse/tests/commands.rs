@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::ipc::{channel, connect, invoke, kind, Harness};
+use common::ipc::{attach, channel, connect, invoke, kind, Harness};
 use serde_json::{json, Value};
 
 fn count_events(messages: &[Value]) -> usize {
@@ -86,12 +86,7 @@ fn attach_moves_a_kept_alive_connection_to_a_new_channel() {
     let id = connect(&a, &url, options, 1).unwrap();
     h.wait_for("a", 1, |m| m["type"] == "events");
 
-    let attached = invoke(
-        &a,
-        "attach",
-        json!({ "name": "feed", "onMessage": channel(2) }),
-    );
-    assert_eq!(attached, Ok(id));
+    assert_eq!(attach(&a, "feed", 2), Ok(id));
     let before = count_events(&h.received("a", 1));
     let later = h.wait_for("a", 2, |m| m["type"] == "events");
     assert_eq!(

@@ -163,7 +163,27 @@ pub fn connect(
     channel_id: u32,
 ) -> Result<Value, Value> {
     let args = json!({ "url": url, "options": options, "onMessage": channel(channel_id) });
-    invoke(webview, "connect", args)
+    invoke(webview, "connect", args).map(handshake_id)
+}
+
+/// `attach` from `webview` to its kept-alive connection `name`, messages to channel `channel_id`;
+/// the connection id.
+pub fn attach(
+    webview: &WebviewWindow<MockRuntime>,
+    name: &str,
+    channel_id: u32,
+) -> Result<Value, Value> {
+    let args = json!({ "name": name, "onMessage": channel(channel_id) });
+    invoke(webview, "attach", args).map(handshake_id)
+}
+
+/// The id of what `connect` and `attach` answer, after checking the rest of the handshake.
+pub fn handshake_id(handshake: Value) -> Value {
+    let protocol = json!({ "protocol": 2, "window": 64, "ackEvery": 16 });
+    for (key, value) in protocol.as_object().unwrap() {
+        assert_eq!(&handshake[key], value, "{handshake}");
+    }
+    handshake["id"].clone()
 }
 
 pub fn channel(id: u32) -> String {
