@@ -34,7 +34,11 @@ const FORBIDDEN: &[&str] = &[
 ];
 
 /// Headers that servers and proxies read as the request's method.
-const METHOD_OVERRIDES: &[&str] = &["x-http-method", "x-http-method-override", "x-method-override"];
+const METHOD_OVERRIDES: &[&str] = &[
+    "x-http-method",
+    "x-http-method-override",
+    "x-method-override",
+];
 
 /// Fetch "forbidden method"s.
 const FORBIDDEN_METHODS: &[&str] = &["CONNECT", "TRACE", "TRACK"];
@@ -86,10 +90,23 @@ mod tests {
 
     #[test]
     fn names_are_matched_without_case_and_by_prefix() {
-        for name in ["Host", "HOST", "content-length", "Proxy-Authorization", "Sec-Fetch-Site"] {
+        for name in [
+            "Host",
+            "HOST",
+            "content-length",
+            "Proxy-Authorization",
+            "Sec-Fetch-Site",
+        ] {
             assert!(check(name, "x").is_err(), "{name}");
         }
-        for name in ["authorization", "x-host", "accept", "last-event-id", "proxy", "secret"] {
+        for name in [
+            "authorization",
+            "x-host",
+            "accept",
+            "last-event-id",
+            "proxy",
+            "secret",
+        ] {
             assert_eq!(check(name, "x"), Ok(()), "{name}");
         }
     }

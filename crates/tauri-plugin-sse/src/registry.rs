@@ -224,7 +224,13 @@ impl Registry {
     /// The outlet of connection `id`, for use after the lock is released: sends to a page never
     /// hold the registry lock.
     fn outlet(&self, webview: &str, id: u32) -> Result<Arc<Outlet>> {
-        Ok(self.table.lock().unwrap().owned(webview, id)?.outlet.clone())
+        Ok(self
+            .table
+            .lock()
+            .unwrap()
+            .owned(webview, id)?
+            .outlet
+            .clone())
     }
 
     /// Gives the kept-alive connection `name` of `webview` a new channel (see [`Outlet::attach`]);
@@ -583,7 +589,10 @@ mod tests {
             Ok(())
         });
         registry.attach("main", "feed", dying).unwrap();
-        assert_eq!(taken.lock().unwrap().iter().map(data).collect::<Vec<_>>(), [json!("1")]);
+        assert_eq!(
+            taken.lock().unwrap().iter().map(data).collect::<Vec<_>>(),
+            [json!("1")]
+        );
         assert!(!registry.list("main")[0].attached);
         let (channel, received) = page();
         registry.attach("main", "feed", channel).unwrap();
@@ -633,7 +642,10 @@ mod tests {
         assert_eq!(registry.list("main").len(), 1);
         assert_eq!(registry.list("main")[0].id, second.id);
         assert_ne!(first.id, second.id);
-        assert_eq!(first_received.lock().unwrap()[0]["error"]["kind"], "replaced");
+        assert_eq!(
+            first_received.lock().unwrap()[0]["error"]["kind"],
+            "replaced"
+        );
         register(&registry, "main", None, page().0).unwrap();
         // full: a third is refused, even one that would replace nothing...
         let third = register(&registry, "main", Some("other"), page().0);

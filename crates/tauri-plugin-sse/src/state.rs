@@ -230,7 +230,11 @@ impl Sse {
 fn alive<R: Runtime>(webview: Webview<R>) -> Alive {
     Arc::new(move || {
         let label = webview.label();
-        webview.window().webviews().iter().any(|w| w.label() == label)
+        webview
+            .window()
+            .webviews()
+            .iter()
+            .any(|w| w.label() == label)
     })
 }
 

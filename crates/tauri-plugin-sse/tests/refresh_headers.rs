@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{channel, invoke, kind, Harness};
+use common::ipc::{channel, handshake_id, invoke, kind, Harness};
 use serde_json::{json, Value};
 use tauri::Manager;
 
@@ -26,7 +26,8 @@ fn open(h: &Harness, tag: &str) -> Value {
         "options": serde_json::from_str::<Value>(OPTIONS).unwrap(),
         "onMessage": channel(1),
     });
-    invoke(&h.webview("a"), "connect", args).unwrap()
+    let handshake = invoke(&h.webview("a"), "connect", args).unwrap();
+    handshake_id(handshake)
 }
 
 /// Waits until channel 1 of `a` received `n` messages of type `kind`; returns all received.
