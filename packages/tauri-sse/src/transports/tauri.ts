@@ -58,7 +58,9 @@ class IpcConnection implements TransportConnection {
   /** The user's headers function, run again whenever the plugin asks before a reconnect. */
   readonly #headers: HeadersSource | undefined;
   #id: number | undefined;
-  #opened: Promise<number> | undefined;
+  /** The plugin's ack interval, from its handshake. */
+  #ackEvery: number | undefined;
+  #opened: Promise<commands.Handshake> | undefined;
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
@@ -70,11 +72,15 @@ class IpcConnection implements TransportConnection {
     this.#headers = headers;
   }
 
-  /** Runs `open`, a command resolving to the connection id, with the channel's messages going to the sink. */
-  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<number>): void {
+  /** Runs `open`, a command resolving to the plugin's handshake, with the channel's messages going to the sink. */
+  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<commands.Handshake>): void {
     const run = async () => {
       this.#opened = open((message) => this.#receive(message));
-      this.#id = await this.#opened;
+      const { id, protocol, ackEvery } = await this.#opened;
+      this.#id = id;
+      // Another version's flow control could stall without an error: refuse it (and close).
+      if (protocol !== commands.PROTOCOL) throw commands.protocolMismatch(protocol);
+      this.#ackEvery = ackEvery;
       // close() came while the command was in flight: close now, so nothing leaks.
       if (this.#closed) this.#closeRemote();
       // Messages may arrive before the id: the plugin waits for their acks.
@@ -96,7 +102,7 @@ class IpcConnection implements TransportConnection {
     const done = message.type === 'headers' ? void this.#answerHeaders() : this.#forward(message);
     const processed = () => {
       this.#processed += 1;
-      if (this.#processed >= commands.ACK_EVERY) this.#ack();
+      this.#ack();
     };
     if (done === undefined) processed();
     else done.then(processed, processed);
@@ -115,7 +121,7 @@ class IpcConnection implements TransportConnection {
    */
   async #answerHeaders(): Promise<void> {
     // The question comes from a connection whose command resolved, or is resolving.
-    const id = await this.#opened?.catch(() => undefined);
+    const id = (await this.#opened?.catch(() => undefined))?.id;
     if (id === undefined) return;
     let answer: commands.HeadersAnswer = {};
     if (this.#headers !== undefined) {
@@ -139,8 +145,9 @@ class IpcConnection implements TransportConnection {
     void this.#forward({ type: 'closed' });
   }
 
+  /** Acknowledges the processed messages once they make `ackEvery` (and the handshake came). */
   #ack(): void {
-    if (this.#id === undefined || this.#closed || this.#ended || this.#processed < commands.ACK_EVERY) return;
+    if (this.#id === undefined || this.#ackEvery === undefined || this.#closed || this.#ended || this.#processed < this.#ackEvery) return;
     const count = this.#processed;
     this.#processed = 0;
     // A connection that just ended answers `not-found`: nothing is waiting for this ack any more.
