@@ -264,16 +264,16 @@ impl Registry {
             .iter()
             .filter(|(_, r)| r.webview == webview)
             .map(|(id, r)| {
-                let kept = r.outlet.kept();
+                let buffered = r.outlet.buffered();
                 ConnectionInfo {
                     id: *id,
                     url: r.url.clone(),
                     name: r.name.clone(),
                     keep_alive: r.keep_alive,
                     attached: r.outlet.is_attached(),
-                    buffered_bytes: kept.bytes,
-                    buffered_events: kept.events,
-                    dropped: kept.dropped,
+                    buffered_bytes: buffered.bytes,
+                    buffered_events: buffered.events,
+                    dropped: buffered.dropped,
                 }
             })
             .collect();

@@ -58,8 +58,10 @@ pub(crate) const WINDOW: u64 = 64;
 /// that keeps up.
 pub(crate) const ACK_EVERY: u64 = WINDOW / 4;
 
-/// Emits a message to the broadcast listeners (`sse://{name}`).
-pub(crate) type Emit = Box<dyn Fn(&Message) + Send + Sync>;
+/// Feeds the task that emits a `broadcast` connection's messages as `sse://{name}`. Emitting
+/// runs Rust listeners on the emitting thread, so it happens there, without the outlet's lock (a
+/// listener may call the plugin); the queue grows only as fast as the owner page acks.
+pub(crate) type Emit = mpsc::UnboundedSender<Message>;
 
 /// What a kept-alive connection may keep while no page is attached: approximate bytes held
 /// (see [`size`]) and events. The oldest go first.
@@ -117,7 +119,8 @@ impl Page {
         self.channel.send(message.clone())?;
         self.unacked += 1;
         if let Some(emit) = emit {
-            emit(message);
+            // The emitting task ends only with the outlet.
+            let _ = emit.send(message.clone());
         }
         Ok(())
     }
@@ -136,8 +139,8 @@ struct Backlog {
 }
 
 /// What a kept-alive connection holds for its next page (`list`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Kept {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Buffered {
     pub(crate) bytes: usize,
     pub(crate) events: usize,
     pub(crate) dropped: u64,
@@ -179,10 +182,10 @@ impl Outlet {
         self.state.lock().unwrap().detached_since
     }
 
-    pub(crate) fn kept(&self) -> Kept {
+    pub(crate) fn buffered(&self) -> Buffered {
         let state = self.state.lock().unwrap();
         let backlog = &state.backlog;
-        Kept {
+        Buffered {
             bytes: backlog.bytes,
             events: backlog.events,
             dropped: backlog.dropped,

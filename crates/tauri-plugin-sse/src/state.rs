@@ -238,13 +238,18 @@ fn alive<R: Runtime>(webview: Webview<R>) -> Alive {
     })
 }
 
-/// `broadcast`: every message as the Tauri event `sse://{name}`, to all webviews.
+/// `broadcast`: a task emitting every message it is given as the Tauri event `sse://{name}`, to
+/// all webviews, in order; it ends with the connection's outlet.
 fn broadcast<R: Runtime>(app: AppHandle<R>, name: &str) -> Emit {
     let event = format!("sse://{name}");
-    // A failed emit concerns listeners only; the connection's own page decides.
-    Box::new(move |message| {
-        let _ = app.emit(&event, message);
-    })
+    let (emit, mut messages) = mpsc::unbounded_channel::<Message>();
+    tauri::async_runtime::spawn(async move {
+        while let Some(message) = messages.recv().await {
+            // A failed emit concerns listeners only; the connection's own page decides.
+            let _ = app.emit(&event, &message);
+        }
+    });
+    emit
 }
 
 /// `app.sse()` on anything that can reach the app state.

@@ -147,6 +147,12 @@ fn broadcast_emits_every_message_as_a_tauri_event() {
     connect(&a, &url, options, 1).unwrap();
 
     let received = h.wait_for("a", 1, |m| m["type"] == "error");
+    // emitted by a task, right after the channel send
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while heard.lock().unwrap().len() < received.len() {
+        assert!(std::time::Instant::now() < deadline, "not emitted");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let heard = heard.lock().unwrap().clone();
     assert_eq!(
         heard[..received.len()],
