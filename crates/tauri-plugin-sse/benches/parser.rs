@@ -97,7 +97,9 @@ fn workloads() -> Vec<(&'static str, Vec<u8>)> {
         (
             "crlf-utf8",
             build(|_, n| {
-                format!("id: {n}\r\nevent: update\r\ndata: line one {n}\r\ndata: line two é\r\n\r\n")
+                format!(
+                    "id: {n}\r\nevent: update\r\ndata: line one {n}\r\ndata: line two é\r\n\r\n"
+                )
             }),
         ),
         (
@@ -169,15 +171,16 @@ fn sseer(runtime: &tokio::runtime::Runtime, chunks: &[Bytes]) -> Tally {
 
 fn eventsource_stream(runtime: &tokio::runtime::Runtime, chunks: &[Bytes]) -> Tally {
     let stream = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
-    runtime.block_on(stream.eventsource().fold(
-        Tally::default(),
-        |mut tally, event| async move {
-            let event = event.expect("eventsource-stream error");
-            tally.events += 1;
-            tally.bytes += event.data.len();
-            tally
-        },
-    ))
+    runtime.block_on(
+        stream
+            .eventsource()
+            .fold(Tally::default(), |mut tally, event| async move {
+                let event = event.expect("eventsource-stream error");
+                tally.events += 1;
+                tally.bytes += event.data.len();
+                tally
+            }),
+    )
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
