@@ -1,7 +1,8 @@
 /**
  * Parser throughput, bytes in (UTF-8 decoding included): tauri-sse's `createParser().feed(bytes)`
  * against `eventsource-parser` fed by a streaming `TextDecoder`, in the same process.
- * Run: `npm run bench` (= `node --import tsx bench/parser.bench.ts`) at the repository root.
+ * Run: `npm run bench` (= `node --import tsx bench/parser.bench.ts`) at the repository root;
+ * `npm run bench -- crlf short` runs only the workloads whose names contain one of the words.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -85,8 +86,9 @@ console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs; MB = 10^6
 console.log('| workload | chunk | tauri-sse MB/s | eventsource-parser MB/s | ratio |');
 console.log('|---|---:|---:|---:|---:|');
 
+const only = process.argv.slice(2);
 const ratios: number[] = [];
-for (const workload of workloads()) {
+for (const workload of workloads().filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)))) {
   for (const size of CHUNK_SIZES) {
     const chunks = split(workload.bytes, size);
     const a = ours(chunks);
