@@ -16,7 +16,7 @@ section "build (TypeScript)"
 npm run build
 
 section "build (the Rust parser's stdin harness, so the differential fuzz tests compare TS with Rust)"
-cargo build --quiet -p tauri-plugin-sse --example parse_stdin
+cargo build --quiet -p tauri-plugin-eventsource --example parse_stdin
 
 section "TypeScript: type-check the tests"
 npx tsc -p packages/tauri-sse/test/tsconfig.json
