@@ -169,7 +169,9 @@ fn main() {
         env!("CARGO_PKG_VERSION")
     );
     println!("median of {RUNS} runs after {WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n");
-    println!("| workload | chunk | tauri-plugin-eventsource MB/s | eventsource-stream MB/s | ratio |");
+    println!(
+        "| workload | chunk | tauri-plugin-eventsource MB/s | eventsource-stream MB/s | ratio |"
+    );
     println!("|---|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
     for (name, bytes) in workloads() {

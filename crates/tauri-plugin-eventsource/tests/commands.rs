@@ -62,7 +62,10 @@ fn a_webview_without_the_capability_cannot_call_the_plugin() {
     let error = connect(&c, &url, Value::Null, 1).unwrap_err();
     // Tauri's own ACL refusal, a plain string naming the command
     let message = error.as_str().unwrap();
-    assert!(message.contains("eventsource.connect not allowed"), "{message}");
+    assert!(
+        message.contains("eventsource.connect not allowed"),
+        "{message}"
+    );
 }
 
 #[test]
