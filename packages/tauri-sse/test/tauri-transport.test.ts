@@ -523,7 +523,7 @@ describe("transport 'auto'", () => {
     const es = new EventSource(URL_, { transport: 'auto' });
     const [error] = await collect<SseErrorEvent>(es, 'error', 1);
     assert.equal(error?.error.kind, 'unavailable');
-    assert.match(String(error?.message), /sse\.connect not allowed/);
+    assert.match(String(error?.message), /eventsource\.connect not allowed/);
     assert.equal(plugin.args('connect').length, 1);
     assert.equal(es.readyState, EventSource.CLOSED);
   });
