@@ -65,12 +65,38 @@ export function workloads(): Workload[] {
       }),
     },
     {
+      name: 'crlf-utf8',
+      describe: 'CRLF events with `id:`, `event:` and two data lines, non-ASCII in every event',
+      bytes: build((_rng, n) => `id: ${n}\r\nevent: update\r\ndata: line one ${n}\r\ndata: line two é\r\n\r\n`),
+    },
+    {
+      name: 'short-lines',
+      describe: 'events of 8 short data lines (1-3 characters each), LF',
+      bytes: build((rng) => {
+        let event = '';
+        for (let l = 0; l < 8; l++) event += `data: ${rng.pick(1000)}\n`;
+        return event + '\n';
+      }),
+    },
+    {
       name: '64k-events',
       describe: '64 KiB single-line events of a-z',
       bytes: build((rng) => {
         const codes = new Array<number>(64 * 1024);
         for (let i = 0; i < codes.length; i++) codes[i] = 97 + rng.pick(26);
         return `data: ${String.fromCharCode(...codes)}\n\n`;
+      }),
+    },
+    {
+      name: 'one-4mib-line',
+      describe: 'one event whose single data line is the whole corpus (base64-like image payload)',
+      bytes: build((rng) => {
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const codes = new Array<number>(CORPUS_BYTES);
+        for (let i = 0; i < codes.length; i++) codes[i] = alphabet.charCodeAt(rng.pick(64));
+        let line = '';
+        for (let i = 0; i < codes.length; i += 8192) line += String.fromCharCode(...codes.slice(i, i + 8192));
+        return `data: ${line}\n\n`;
       }),
     },
   ];

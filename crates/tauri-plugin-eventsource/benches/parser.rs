@@ -1,13 +1,15 @@
-//! Parser throughput, bytes in: `tauri_plugin_eventsource::parser::Parser` against `eventsource-stream`
-//! 0.2.3 on the corpus of `bench/corpus.ts` (same generator, same bytes), each workload fed in
-//! 64 B, 1 KiB and 16 KiB chunks.
+//! Parser throughput, bytes in: `tauri_plugin_eventsource::parser::Parser` against `sseer` 0.3.1 (the
+//! fastest Rust SSE parser we know of) and `eventsource-stream` 0.2.3, on the corpus of
+//! `bench/corpus.ts` (same generator, same bytes), each workload fed in 64 B, 1 KiB and 16 KiB
+//! chunks. The peers get `Bytes` slices of one buffer, as a reqwest body stream hands them over.
 //! Run: `cargo bench -p tauri-plugin-eventsource --bench parser`.
 
 use std::{convert::Infallible, time::Instant};
 
+use bytes::Bytes;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
-use tauri_plugin_eventsource::parser::{Item, Parser};
+use tauri_plugin_eventsource::parser::{Item, Parser, DEFAULT_MAX_EVENT_SIZE};
 
 const CORPUS_BYTES: usize = 4 * 1024 * 1024;
 const CHUNK_SIZES: [usize; 3] = [64, 1024, 16 * 1024];
@@ -93,10 +95,39 @@ fn workloads() -> Vec<(&'static str, Vec<u8>)> {
             }),
         ),
         (
+            "crlf-utf8",
+            build(|_, n| {
+                format!(
+                    "id: {n}\r\nevent: update\r\ndata: line one {n}\r\ndata: line two é\r\n\r\n"
+                )
+            }),
+        ),
+        (
+            "short-lines",
+            build(|rng, _| {
+                let mut event = String::new();
+                for _ in 0..8 {
+                    event.push_str(&format!("data: {}\n", rng.pick(1000)));
+                }
+                event + "\n"
+            }),
+        ),
+        (
             "64k-events",
             build(|rng, _| {
                 let data: String = (0..64 * 1024)
                     .map(|_| (b'a' + rng.pick(26) as u8) as char)
+                    .collect();
+                format!("data: {data}\n\n")
+            }),
+        ),
+        (
+            "one-4mib-line",
+            build(|rng, _| {
+                const ALPHABET: &[u8; 64] =
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                let data: String = (0..CORPUS_BYTES)
+                    .map(|_| ALPHABET[rng.pick(64)] as char)
                     .collect();
                 format!("data: {data}\n\n")
             }),
@@ -113,7 +144,7 @@ struct Tally {
 
 fn ours(chunks: &[&[u8]]) -> Tally {
     let mut tally = Tally::default();
-    let mut parser = Parser::new(1 << 20, None);
+    let mut parser = Parser::new(DEFAULT_MAX_EVENT_SIZE, None);
     for chunk in chunks {
         parser.feed(chunk, &mut |item| {
             if let Item::Event(event) = item {
@@ -125,15 +156,30 @@ fn ours(chunks: &[&[u8]]) -> Tally {
     tally
 }
 
-fn theirs(runtime: &tokio::runtime::Runtime, chunks: &[&[u8]]) -> Tally {
-    let stream = futures_util::stream::iter(chunks.iter().map(Ok::<_, Infallible>)).eventsource();
-    runtime.block_on(
-        stream.fold(Tally::default(), |mut tally, event| async move {
-            let event = event.expect("eventsource-stream error");
+fn sseer(runtime: &tokio::runtime::Runtime, chunks: &[Bytes]) -> Tally {
+    let stream = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
+    runtime.block_on(sseer::event_stream::EventStream::new(stream).fold(
+        Tally::default(),
+        |mut tally, event| async move {
+            let event = event.expect("sseer error");
             tally.events += 1;
             tally.bytes += event.data.len();
             tally
-        }),
+        },
+    ))
+}
+
+fn eventsource_stream(runtime: &tokio::runtime::Runtime, chunks: &[Bytes]) -> Tally {
+    let stream = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
+    runtime.block_on(
+        stream
+            .eventsource()
+            .fold(Tally::default(), |mut tally, event| async move {
+                let event = event.expect("eventsource-stream error");
+                tally.events += 1;
+                tally.bytes += event.data.len();
+                tally
+            }),
     )
 }
 
@@ -165,44 +211,63 @@ fn main() {
         std::env::consts::ARCH
     );
     println!(
-        "crates: tauri-plugin-eventsource {}, eventsource-stream 0.2.3",
+        "crates: tauri-plugin-eventsource {}, sseer 0.3.1, eventsource-stream 0.2.3",
         env!("CARGO_PKG_VERSION")
     );
     println!("median of {RUNS} runs after {WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n");
-    println!(
-        "| workload | chunk | tauri-plugin-eventsource MB/s | eventsource-stream MB/s | ratio |"
-    );
-    println!("|---|---:|---:|---:|---:|");
-    let mut ratios = Vec::new();
+    println!("| workload | chunk | tauri-plugin-eventsource MB/s | sseer MB/s | eventsource-stream MB/s | vs sseer | vs eventsource-stream |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let (mut vs_sseer, mut vs_es) = (Vec::new(), Vec::new());
     for (name, bytes) in workloads() {
+        let shared = Bytes::from(bytes);
         for size in CHUNK_SIZES {
-            let chunks: Vec<&[u8]> = bytes.chunks(size).collect();
+            let chunks: Vec<&[u8]> = shared.chunks(size).collect();
+            let owned: Vec<Bytes> = (0..shared.len())
+                .step_by(size)
+                .map(|at| shared.slice(at..(at + size).min(shared.len())))
+                .collect();
+            let expected = ours(&chunks);
+            assert_eq!(expected, sseer(&runtime, &owned), "{name}: sseer disagrees");
             assert_eq!(
-                ours(&chunks),
-                theirs(&runtime, &chunks),
-                "{name}: parsers disagree"
+                expected,
+                eventsource_stream(&runtime, &owned),
+                "{name}: eventsource-stream disagrees"
             );
-            let mb = bytes.len() as f64 / 1e6;
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            // Alternating runs, so that machine drift hits both alike.
+            let mb = shared.len() as f64 / 1e6;
+            let mut rates = [Vec::new(), Vec::new(), Vec::new()];
+            // Alternating runs, so that machine drift hits all alike.
             for run in 0..WARMUP_RUNS + RUNS {
-                let started = Instant::now();
-                std::hint::black_box(ours(std::hint::black_box(&chunks)));
-                let ours_s = started.elapsed().as_secs_f64();
-                let started = Instant::now();
-                std::hint::black_box(theirs(&runtime, std::hint::black_box(&chunks)));
-                let theirs_s = started.elapsed().as_secs_f64();
+                let timings = [
+                    time(|| ours(std::hint::black_box(&chunks))),
+                    time(|| sseer(&runtime, std::hint::black_box(&owned))),
+                    time(|| eventsource_stream(&runtime, std::hint::black_box(&owned))),
+                ];
                 if run >= WARMUP_RUNS {
-                    a.push(mb / ours_s);
-                    b.push(mb / theirs_s);
+                    for (rate, seconds) in rates.iter_mut().zip(timings) {
+                        rate.push(mb / seconds);
+                    }
                 }
             }
-            let (a, b) = (median(a), median(b));
-            ratios.push(a / b);
-            println!("| {name} | {size} | {a:.0} | {b:.0} | {:.2}x |", a / b);
+            let [a, b, c] = rates.map(median);
+            vs_sseer.push(a / b);
+            vs_es.push(a / c);
+            println!(
+                "| {name} | {size} | {a:.0} | {b:.0} | {c:.0} | {:.2}x | {:.2}x |",
+                a / b,
+                a / c
+            );
         }
     }
-    let geomean = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
-    let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-    println!("\ngeometric mean ratio: {geomean:.2}x (min {min:.2}x)");
+    for (peer, ratios) in [("sseer", vs_sseer), ("eventsource-stream", vs_es)] {
+        let geomean = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
+        let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("\nvs {peer}: geometric mean {geomean:.2}x (min {min:.2}x)");
+    }
+}
+
+/// Seconds one run of `run` takes; its result is kept from the optimiser.
+fn time<T>(run: impl FnOnce() -> T) -> f64 {
+    let started = Instant::now();
+    std::hint::black_box(run());
+    started.elapsed().as_secs_f64()
 }

@@ -51,9 +51,17 @@ pub enum Item {
 #[derive(Debug)]
 pub struct Parser {
     max_event_size: usize,
-    /// Bytes of the current, not yet terminated line.
+    /// Bytes of the current, not yet terminated line; of a `data:` line, its value only (see
+    /// `line_prefix`).
     line: Vec<u8>,
+    /// The pending line is a `data:` line whose prefix (`data:` or `data: `, this many bytes) is
+    /// not in `line`: a long value then becomes the event's data without another copy. 0 otherwise.
+    line_prefix: usize,
+    /// The data buffer's lines joined with LF, without the spec's trailing LF (so a one-line
+    /// event's data is its value as is, with no LF to append and pop).
     data: String,
+    /// Lines in the data buffer.
+    data_lines: usize,
     event_type: Option<String>,
     /// spec: the last event ID buffer, set by `id:` fields of the block being read.
     id_buffer: Option<String>,
@@ -79,7 +87,9 @@ impl Parser {
         Self {
             max_event_size,
             line: Vec::new(),
+            line_prefix: 0,
             data: String::new(),
+            data_lines: 0,
             event_type: None,
             id_buffer: last_event_id.clone(),
             last_event_id,
@@ -101,6 +111,7 @@ impl Parser {
     /// event ID string survives.
     pub fn reset(&mut self) {
         self.line.clear();
+        self.line_prefix = 0;
         self.discard_block();
         self.at_stream_start = true;
         self.after_cr = false;
@@ -183,10 +194,22 @@ impl Parser {
             }
             return;
         }
-        if self.data.len() + self.line.len() + bytes.len() > self.max_event_size {
+        if self.data_size() + self.line_prefix + self.line.len() + bytes.len() > self.max_event_size
+        {
             self.start_discarding(emit);
             self.discarded_line_nonempty = true;
             return;
+        }
+        if self.line.is_empty() && self.line_prefix == 0 {
+            // A long `data:` line (events larger than a chunk, base64 images): keep only its value.
+            // With fewer than 6 bytes the prefix's optional space is unknown: buffer the line whole.
+            if let Some(b"data:") = bytes.get(..5) {
+                if let Some(&next) = bytes.get(5) {
+                    self.line_prefix = if next == b' ' { 6 } else { 5 };
+                    self.line.extend_from_slice(&bytes[self.line_prefix..]);
+                    return;
+                }
+            }
         }
         self.line.extend_from_slice(bytes);
     }
@@ -205,8 +228,8 @@ impl Parser {
         if std::mem::take(&mut self.skipping_comment) {
             return;
         }
-        let length = self.line.len() + tail.len();
-        if self.data.len() + length > self.max_event_size {
+        let length = self.line_prefix + self.line.len() + tail.len();
+        if self.data_size() + length > self.max_event_size {
             // Off the hot path: comments do not count towards the limit, and one longer than
             // the limit is dropped without error, as it is when it arrives in pieces.
             if !self.is_comment(tail) {
@@ -218,6 +241,21 @@ impl Parser {
                 self.process_line(&line, emit);
             }
             self.line.clear();
+            return;
+        }
+        if self.line_prefix > 0 {
+            // The buffered value becomes the data as it is: validated in place, not copied again.
+            let mut value = std::mem::take(&mut self.line);
+            value.extend_from_slice(tail);
+            self.line_prefix = 0;
+            let value = String::from_utf8(value)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            if self.data_lines == 0 {
+                self.data = value;
+                self.data_lines = 1;
+            } else {
+                self.push_data(&value);
+            }
             return;
         }
         if self.line.is_empty() {
@@ -233,18 +271,33 @@ impl Parser {
 
     /// Whether the current line, continued by `next`, starts with `:`.
     fn is_comment(&self, next: &[u8]) -> bool {
-        self.line.first().or(next.first()) == Some(&b':')
+        self.line_prefix == 0 && self.line.first().or(next.first()) == Some(&b':')
+    }
+
+    /// The spec's data buffer length: every data line plus its LF.
+    fn data_size(&self) -> usize {
+        self.data.len() + usize::from(self.data_lines > 0)
+    }
+
+    fn push_data(&mut self, value: &str) {
+        if self.data_lines > 0 {
+            self.data.push('\n');
+        }
+        self.data.push_str(value);
+        self.data_lines += 1;
     }
 
     /// Drops the block being read, `id:` fields included.
     fn discard_block(&mut self) {
         self.data.clear();
+        self.data_lines = 0;
         self.event_type = None;
         self.id_buffer.clone_from(&self.last_event_id);
     }
 
     fn start_discarding(&mut self, emit: &mut impl FnMut(Item)) {
         self.line.clear();
+        self.line_prefix = 0;
         self.discard_block();
         self.discarding = true;
         self.discarded_line_nonempty = false;
@@ -267,10 +320,7 @@ impl Parser {
             None => (line, &[][..]),
         };
         match field {
-            b"data" => {
-                self.data.push_str(&decode(value));
-                self.data.push('\n');
-            }
+            b"data" => self.push_data(&decode(value)),
             b"event" => self.event_type = Some(decode(value).into_owned()),
             b"id" if memchr::memchr(0, value).is_none() => {
                 self.id_buffer = Some(decode(value).into_owned());
@@ -292,10 +342,10 @@ impl Parser {
     fn dispatch(&mut self, emit: &mut impl FnMut(Item)) {
         self.last_event_id.clone_from(&self.id_buffer);
         let event_type = self.event_type.take();
-        if self.data.is_empty() {
+        if self.data_lines == 0 {
             return;
         }
-        self.data.pop(); // the LF appended after the last data line
+        self.data_lines = 0;
         let data = std::mem::take(&mut self.data);
         emit(Item::Event(Event {
             // spec: an empty event type buffer means "message"

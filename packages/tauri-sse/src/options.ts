@@ -32,6 +32,13 @@ export interface SourceInit {
   /** Largest event accepted, in UTF-16 code units (comments do not count); a larger one fails the connection (`event-too-large`). Default 8 MiB. */
   maxEventSize?: number | undefined;
   /**
+   * Desktop life (default true): a source waiting to reconnect tries at once when the network comes
+   * back (`online`) or the machine wakes from sleep; while the system says it is offline, no attempt
+   * is made or counted towards `retry.maxAttempts`; after a wake, an open connection that received
+   * nothing within a second is reestablished at once, with `Last-Event-ID`.
+   */
+  networkAware?: boolean | undefined;
+  /**
    * How to connect: `'fetch'` (default), `'native'` (the webview's EventSource), `'tauri'` (the Rust
    * plugin `eventsource`), `'auto'` (`'tauri'` inside a Tauri webview, else `'fetch'`) or a custom `Transport`.
    */
@@ -99,6 +106,7 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     idleTimeout: whole('idleTimeout', init.idleTimeout, 1),
     lastEventId: eventId(init.lastEventId),
     maxEventSize: whole('maxEventSize', init.maxEventSize, 1) ?? DEFAULT_MAX_EVENT_SIZE,
+    networkAware: init.networkAware !== false,
     keepAlive: init.keepAlive,
     name: init.name,
     broadcast: init.broadcast,

@@ -18,11 +18,11 @@ export function startTimer(ms: number, fire: () => void): Timer {
   return timer;
 }
 
-/** Resolves true after `ms`, or false as soon as `signal` aborts (at once if it already has). */
+/** Resolves true after `ms` (never, for Infinity), or false as soon as `signal` aborts (at once if it already has). */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = startTimer(ms, () => {
+    const timer = ms === Number.POSITIVE_INFINITY ? undefined : startTimer(ms, () => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
     });

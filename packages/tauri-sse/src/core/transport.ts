@@ -39,6 +39,8 @@ export interface SourceRequest {
   /** The last event ID string to send on the first connect. */
   lastEventId: string;
   maxEventSize: number;
+  /** Reconnect when the network comes back or the machine wakes; pause attempts while offline. */
+  networkAware: boolean;
   /** tauri transport: keep the connection across page reloads, under `name` (docs/architecture.md "Plugin commands"). */
   keepAlive?: boolean | undefined;
   name?: string | undefined;

@@ -3,6 +3,7 @@ import { lastEventIdHeader, resolveHeaders } from '../core/headers.js';
 import type { MessageSink } from '../core/messages.js';
 import { attemptsExhausted, parseRetryAfter, reconnectDelay } from '../core/retry.js';
 import { refuseTauriOnly, type FetchLike, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
+import { systemNetwork, type NetworkMonitor, type NetworkSignal } from '../core/network.js';
 import { sleep, startTimer, type Timer } from '../core/timers.js';
 import { createParser, type ParsedEvent, type ParseError } from '../parser/index.js';
 
@@ -35,9 +36,23 @@ interface Outcome {
   retryAfter?: number | undefined;
   /** The connection was announced before it ended: the failed-attempt count starts over. */
   opened?: boolean;
+  /** Reconnect at once (the connection died in the machine's sleep), not after the policy's delay. */
+  immediate?: boolean;
 }
 
 const IDLE = Symbol('idle-timeout');
+const ASLEEP = Symbol('woke-from-sleep');
+/**
+ * After a wake, how long an open connection has to show it survived (a byte arrives: the server
+ * wrote while the machine slept, or a keep-alive) before it is taken for dead, ms.
+ */
+export const WAKE_GRACE = 1000;
+
+/** The attempt in flight: its controller, and how many reads it made (a wake compares them). */
+interface Current {
+  controller: AbortController;
+  reads: number;
+}
 
 class FetchLoop {
   readonly #request: SourceRequest;
@@ -49,6 +64,10 @@ class FetchLoop {
   #base: number;
   /** The last event ID string, as the core knows it and the next request sends it. */
   #lastEventId: string;
+  readonly #network: NetworkMonitor | undefined;
+  #current: Current | undefined;
+  /** Ends the reconnect wait early: the network came back, or the machine woke. */
+  #cutWait: (() => void) | undefined;
 
   constructor(request: SourceRequest, fetchFn: FetchLike, sink: MessageSink) {
     this.#request = request;
@@ -56,6 +75,7 @@ class FetchLoop {
     this.#sink = sink;
     this.#base = request.retry.initialDelay;
     this.#lastEventId = request.lastEventId;
+    this.#network = request.networkAware === false ? undefined : systemNetwork();
   }
 
   close(): void {
@@ -63,15 +83,30 @@ class FetchLoop {
   }
 
   async run(): Promise<void> {
+    const unsubscribe = this.#network?.subscribe((signal) => this.#onNetwork(signal));
+    try {
+      await this.#loop();
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  async #loop(): Promise<void> {
     const policy = this.#request.retry;
     // Consecutive failed attempts since the last announced connection (docs/architecture.md).
     let attempt = 0;
     for (;;) {
+      // While the system says it is offline, no attempt is made (nor counted): wait for `online`.
+      while (this.#network?.online() === false) {
+        if (!(await this.#wait(Number.POSITIVE_INFINITY))) return;
+      }
       const outcome = await this.#attempt();
       if (this.#closed.signal.aborted) return;
       if (outcome.opened) attempt = 0;
-      attempt++;
-      if (!outcome.fatal && attemptsExhausted(policy, attempt)) {
+      // A failure while the system says it is offline is no strike against the server.
+      const offline = this.#network?.online() === false;
+      if (!offline) attempt++;
+      if (!outcome.fatal && !offline && attemptsExhausted(policy, attempt)) {
         const { status, body } = outcome.error;
         outcome.error = new SseError('max-attempts', `gave up after ${attempt - 1} failed attempts: ${outcome.error.message}`, {
           status,
@@ -85,10 +120,40 @@ class FetchLoop {
         this.#sink({ type: 'closed' });
         return;
       }
-      const delay = reconnectDelay(policy, { base: this.#base, attempt, retryAfter: outcome.retryAfter });
+      const delay = outcome.immediate
+        ? 0
+        : reconnectDelay(policy, { base: this.#base, attempt: Math.max(attempt, 1), retryAfter: outcome.retryAfter });
       this.#sink({ type: 'error', error: outcome.error, reconnectIn: delay });
-      if (!(await sleep(delay, this.#closed.signal))) return;
+      if (!(await this.#wait(delay))) return;
     }
+  }
+
+  /** Back online, or awake: a reconnect wait ends now; an open connection silent since the wake goes. */
+  #onNetwork(signal: NetworkSignal): void {
+    if (signal === 'offline') return;
+    this.#cutWait?.();
+    const current = this.#current;
+    if (signal !== 'wake' || current === undefined) return;
+    const reads = current.reads;
+    startTimer(WAKE_GRACE, () => {
+      if (this.#current === current && current.reads === reads) current.controller.abort(ASLEEP);
+    });
+  }
+
+  /** Waits `ms` before reconnecting, less if the network comes back; false when closed meanwhile. */
+  async #wait(ms: number): Promise<boolean> {
+    const cut = new AbortController();
+    this.#cutWait = () => cut.abort();
+    const closed = this.#closed.signal;
+    const onClose = () => cut.abort();
+    closed.addEventListener('abort', onClose, { once: true });
+    try {
+      await sleep(ms, cut.signal);
+    } finally {
+      closed.removeEventListener('abort', onClose);
+      this.#cutWait = undefined;
+    }
+    return !closed.aborted;
   }
 
   /** One connection, from the request to the end of the body. */
@@ -105,6 +170,8 @@ class FetchLoop {
     if (this.#closed.signal.aborted) return { error: new SseError('aborted', 'closed') };
     // One controller per attempt, so the idle watchdog can abort it without closing the source.
     const controller = new AbortController();
+    const current: Current = { controller, reads: 0 };
+    this.#current = current;
     const onClose = () => controller.abort();
     this.#closed.signal.addEventListener('abort', onClose, { once: true });
     // idleTimeout bounds every wait on the server: for the response, then for each read.
@@ -134,15 +201,19 @@ class FetchLoop {
         url: response.url || request.url,
         headers: Object.fromEntries(response.headers),
       });
-      return { ...(await this.#read(response.body as ReadableStream<Uint8Array>, idle)), opened };
+      return { ...(await this.#read(response.body as ReadableStream<Uint8Array>, idle, current)), opened };
     } catch (error) {
       if (controller.signal.reason === IDLE) {
         return { error: new SseError('idle-timeout', `no data for ${request.idleTimeout} ms`), opened };
+      }
+      if (controller.signal.reason === ASLEEP) {
+        return { error: new SseError('network', 'no data since the machine woke from sleep'), opened, immediate: true };
       }
       // Spec: a network error while connecting or reading reestablishes the connection.
       return { error: networkError(error), opened };
     } finally {
       idle.stop();
+      this.#current = undefined;
       this.#closed.signal.removeEventListener('abort', onClose);
       controller.abort();
     }
@@ -159,7 +230,7 @@ class FetchLoop {
   }
 
   /** Feeds the body to a fresh parser (seeded with the last event ID) until it ends or fails. */
-  async #read(body: ReadableStream<Uint8Array>, idle: Watchdog): Promise<Outcome> {
+  async #read(body: ReadableStream<Uint8Array>, idle: Watchdog, current: Current): Promise<Outcome> {
     let batch: ParsedEvent[] = [];
     let tooLarge: ParseError | undefined;
     const parser = createParser(
@@ -180,6 +251,7 @@ class FetchLoop {
       const chunk = await reader.read();
       // Not while the consumer is slow below: waiting for the page is not silence.
       idle.stop();
+      current.reads++;
       if (chunk.done) return { error: new SseError('network', 'the server ended the stream') };
       parser.feed(chunk.value);
       if (batch.length > 0) {
