@@ -47,7 +47,7 @@ try {
       assert.equal(q.headers.authorization, `Bearer ${token}`, what);
       assert.match(q.headers['user-agent'] ?? '', /^tauri-plugin-eventsource\//, what);
     }
-    console.log(`consumer: transport '${r.transport}': events 1-9 once, in order, over ${requests.length} requests (3 drops)`);
+    console.log(`consumer: transport '${r.transport}': events 1-9 once, in order, over ${requests.length} requests (cut after events 3, 6 and 9)`);
   }
 } finally {
   await session.delete();
