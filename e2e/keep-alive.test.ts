@@ -46,6 +46,25 @@ test('tauri: a keepAlive connection survives a page reload and attach(name) pick
   assert.equal((await requests(tag))[0]?.closed, true, 'tauri: close() on the attached source should end the kept-alive request');
 });
 
+test('tauri: a reload while the kept-alive connection waits to reconnect: attach starts CONNECTING, then the stream resumes', async () => {
+  const tag = tagFor('tauri', 'mid-reconnect');
+  const name = `e2e-${tag}`;
+  // every connection drops after 3 events; the reconnect waits 2 s, long enough to reload in
+  const id = await demo.start({ transport: 'tauri', url: `/sse?ids=1&interval=50&drop=3&tag=${tag}`, keepAlive: true, name, initialDelay: 2000 });
+  const before = await demo.wait(id, { errorKind: 'network' });
+  assert.deepEqual(ids(before), [1, 2, 3], `tauri: expected ids 1, 2, 3 then the drop (got ${ids(before)})`);
+
+  await demo.reload();
+  const attached = await demo.call<string>('attach', name);
+  const resumed = await demo.wait(attached, { events: 3 });
+  assert.equal(resumed.errors[0]?.kind, 'network', `tauri: the attached source should first hear the pending reconnect (got ${JSON.stringify(resumed.errors)})`);
+  assert.equal(resumed.errors[0]?.state, 'CONNECTING', `tauri: and be CONNECTING then (got ${JSON.stringify(resumed.errors)})`);
+  assert.deepEqual(ids(resumed).slice(0, 3), [4, 5, 6], `tauri: the reconnect should resume after the last event (got ${ids(resumed)})`);
+  const seen = await requests(tag);
+  assert.equal(seen[1]?.lastEventId, '3', `tauri: the reconnect should send Last-Event-ID 3 (got ${JSON.stringify(seen.map((r) => r.lastEventId))})`);
+  await demo.close(attached);
+});
+
 test('tauri: attach() to an unknown name fails with kind "not-found"', async () => {
   const id = await demo.call<string>('attach', 'no-such-connection');
   const result = await demo.wait(id, { closed: true });

@@ -1,91 +1,77 @@
-//! The webview commands: `connect`, `close`, `attach`, `ack`, `set_headers`, `list`. Every one acts on the calling
-//! webview's connections only.
+//! The webview commands: `connect`, `close`, `attach`, `ack`, `set_headers`, `list`. Every one acts
+//! on the calling webview's connections only.
 
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Serialize};
 use tauri::{
     command,
-    ipc::{Channel, CommandScope, GlobalScope},
-    AppHandle, Runtime, State, Webview,
+    ipc::{Channel, CommandArg, CommandItem, CommandScope, GlobalScope, InvokeBody, InvokeError},
+    Manager, Runtime, Webview,
 };
 
 use crate::{
-    connection::{HeadersAnswer, Message, Request, StreamOptions},
-    error::{Error, Result},
-    registry::{ConnectionInfo, Owner},
-    scope::{Entry, Scope},
-    sink::{Broadcast, OutletSink},
+    connection::{HeadersAnswer, Message},
+    error::Result,
+    headers,
+    registry::ConnectionInfo,
+    scope::{Scope, ScopeEntry},
+    sink::{ACK_EVERY, PROTOCOL, WINDOW},
+    state::ConnectArgs,
     Sse,
 };
 
-/// `options` of `connect`: the stream options plus what the webview side needs.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct ConnectOptions {
-    #[serde(flatten)]
-    stream: StreamOptions,
-    /// Survive page reloads (needs `name`, to `attach` from the new page).
-    keep_alive: bool,
-    name: Option<String>,
-    /// Also emit every message as the Tauri event `eventsource://{name}` (needs `name`).
-    broadcast: bool,
-    /// The page has a headers function: ask it for fresh headers before every reconnect.
-    refresh_headers: bool,
-    /// The headers function threw at connect, with this message: the first attempt failed
-    /// (kind `headers`) and the policy retries, as in the TS loop.
-    headers_error: Option<String>,
+/// What `connect` and `attach` resolve to: the connection id and the protocol the page must
+/// speak (its version and the flow-control numbers), so that mismatched versions of this crate
+/// and the npm package fail clearly instead of stalling.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Handshake {
+    id: u32,
+    protocol: u32,
+    window: u64,
+    ack_every: u64,
 }
 
-impl ConnectOptions {
-    fn validate(&self) -> Result<()> {
-        let needs_name = self.keep_alive || self.broadcast;
-        match &self.name {
-            None if needs_name => Err(Error::InvalidOptions(
-                "`keepAlive` and `broadcast` need a `name`".into(),
-            )),
-            // Tauri event names allow these characters only.
-            Some(name)
-                if name.is_empty()
-                    || !name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-/:_".contains(c)) =>
-            {
-                Err(Error::InvalidOptions(format!(
-                    "name `{name}` must be non-empty ASCII letters, digits, `-`, `/`, `:` or `_`"
-                )))
-            }
-            _ => Ok(()),
+impl Handshake {
+    fn new(id: u32) -> Self {
+        Self {
+            id,
+            protocol: PROTOCOL,
+            window: WINDOW,
+            ack_every: ACK_EVERY,
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A struct read from the invoke payload's top-level keys, so that `connect` takes one
+/// [`ConnectArgs`] (`url`, `method`, `headers`, `body`, `options`, as the TS `ConnectArgs`)
+/// beside its channel, with the wire format of separate arguments.
+pub(crate) struct Payload<T>(T);
+
+impl<'de, R: Runtime, T: DeserializeOwned> CommandArg<'de, R> for Payload<T> {
+    fn from_command(command: CommandItem<'de, R>) -> std::result::Result<Self, InvokeError> {
+        let invalid = |reason: String| {
+            InvokeError::from(format!(
+                "invalid args for command `{}`: {reason}",
+                command.name
+            ))
+        };
+        match command.message.payload() {
+            InvokeBody::Json(json) => serde_json::from_value(json.clone())
+                .map(Payload)
+                .map_err(|e| invalid(e.to_string())),
+            InvokeBody::Raw(_) => Err(invalid("expected JSON".into())),
+        }
+    }
+}
+
 #[command]
 pub(crate) async fn connect<R: Runtime>(
-    app: AppHandle<R>,
     webview: Webview<R>,
-    sse: State<'_, Sse>,
-    command_scope: CommandScope<Entry>,
-    global_scope: GlobalScope<Entry>,
-    url: String,
-    method: Option<String>,
-    headers: Option<Vec<(String, String)>>,
-    body: Option<String>,
-    options: Option<ConnectOptions>,
+    command_scope: CommandScope<ScopeEntry>,
+    global_scope: GlobalScope<ScopeEntry>,
+    args: Payload<ConnectArgs>,
     on_message: Channel<Message>,
-) -> Result<u32> {
-    let options = options.unwrap_or_default();
-    options.validate()?;
-    let mut request = Request::new(&url)?.options(options.stream)?;
-    if let Some(method) = method {
-        request = request.method(&method)?;
-    }
-    for (name, value) in headers.unwrap_or_default() {
-        request = request.header(&name, &value)?;
-    }
-    if let Some(body) = body {
-        request = request.body(body);
-    }
-    request.headers_error = options.headers_error;
+) -> Result<Handshake> {
     let scope = Scope::new(
         command_scope
             .allows()
@@ -100,91 +86,68 @@ pub(crate) async fn connect<R: Runtime>(
             .cloned()
             .collect(),
     );
-    // Refused up front so the invoke rejects with the reason; redirects and reconnects are
-    // checked again inside the loop.
-    scope.check(request.url())?;
-
-    let owner = Owner {
-        webview: webview.label().to_string(),
-        window: webview.window().label().to_string(),
-    };
-    let registry = &sse.registry;
-    let registered = registry.register(
-        owner,
-        options.name.clone(),
-        options.keep_alive,
-        request.url().to_string(),
-        on_message,
-    )?;
-    let sink = OutletSink {
-        outlet: registered.outlet,
-        capacity: registry.buffer_capacity(),
-        headers_timeout: options.refresh_headers.then_some(sse.headers_timeout),
-    };
-    let id = registered.id;
-    let task = match (options.broadcast, options.name) {
-        (true, Some(name)) => sse.spawn(
-            request,
-            Some(scope),
-            Broadcast {
-                app: app.clone(),
-                event: format!("eventsource://{name}"),
-                inner: sink,
-            },
-            Some(id),
-        ),
-        _ => sse.spawn(request, Some(scope), sink, Some(id)),
-    };
-    registry.set_task(id, task);
-    Ok(id)
+    let sse = webview.state::<Sse>();
+    sse.open(&webview, args.0, scope, on_message)
+        .map(Handshake::new)
 }
 
 #[command]
-pub(crate) fn close<R: Runtime>(webview: Webview<R>, sse: State<'_, Sse>, id: u32) -> Result<()> {
-    sse.registry.close(webview.label(), id)
+pub(crate) fn close<R: Runtime>(webview: Webview<R>, id: u32) -> Result<()> {
+    webview.state::<Sse>().registry.close(webview.label(), id)
 }
 
+/// Asynchronous, so the replay it starts runs off the main thread; it sends at most one window
+/// of the backlog, the rest follows the page's acks.
 #[command]
-pub(crate) fn attach<R: Runtime>(
+pub(crate) async fn attach<R: Runtime>(
     webview: Webview<R>,
-    sse: State<'_, Sse>,
     name: String,
     on_message: Channel<Message>,
-) -> Result<u32> {
-    sse.registry.attach(webview.label(), &name, on_message)
+) -> Result<Handshake> {
+    let registry = &webview.state::<Sse>().registry;
+    registry
+        .attach(webview.label(), &name, on_message)
+        .map(Handshake::new)
 }
 
 /// The page processed `count` more messages of connection `id`: the plugin may send that many
 /// more (flow control, see `sink::WINDOW`).
 #[command]
-pub(crate) fn ack<R: Runtime>(
-    webview: Webview<R>,
-    sse: State<'_, Sse>,
-    id: u32,
-    count: u64,
-) -> Result<()> {
-    sse.registry.ack(webview.label(), id, count)
+pub(crate) fn ack<R: Runtime>(webview: Webview<R>, id: u32, count: u64) -> Result<()> {
+    webview
+        .state::<Sse>()
+        .registry
+        .ack(webview.label(), id, count)
 }
 
 /// The page's answer to a `headers` message of connection `id`: the headers its function returned
-/// now, or the function's `error` message; neither keeps the current headers.
+/// now, or the function's `error` message; neither keeps the current headers. A forbidden header
+/// is refused here and fails the connection, as at `connect`.
 #[command]
 pub(crate) fn set_headers<R: Runtime>(
     webview: Webview<R>,
-    sse: State<'_, Sse>,
     id: u32,
     headers: Option<Vec<(String, String)>>,
     error: Option<String>,
 ) -> Result<()> {
-    let answer = match (error, headers) {
-        (Some(message), _) => HeadersAnswer::Failed(message),
-        (None, Some(headers)) => HeadersAnswer::Headers(headers),
-        (None, None) => HeadersAnswer::Keep,
+    let sse = webview.state::<Sse>();
+    let forbidden = match &headers {
+        Some(pairs) if !sse.config.unsafe_headers => pairs
+            .iter()
+            .find_map(|(name, value)| headers::check(name, value).err()),
+        _ => None,
     };
-    sse.registry.set_headers(webview.label(), id, answer)
+    let answer = match (error, headers, &forbidden) {
+        (_, _, Some(refused)) => HeadersAnswer::Refused(refused.clone()),
+        (Some(message), _, None) => HeadersAnswer::Failed(message),
+        (None, Some(headers), None) => HeadersAnswer::Headers(headers),
+        (None, None, None) => HeadersAnswer::Keep,
+    };
+    sse.registry.set_headers(webview.label(), id, answer)?;
+    forbidden.map_or(Ok(()), Err)
 }
 
 #[command]
-pub(crate) fn list<R: Runtime>(webview: Webview<R>, sse: State<'_, Sse>) -> Vec<ConnectionInfo> {
-    sse.registry.list(webview.label())
+pub(crate) fn list<R: Runtime>(webview: Webview<R>) -> Vec<ConnectionInfo> {
+    webview.state::<Sse>().list(webview.label())
 }

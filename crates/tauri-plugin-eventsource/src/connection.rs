@@ -170,6 +170,8 @@ pub(crate) enum HeadersAnswer {
     Headers(Vec<(String, String)>),
     /// The headers function threw, with this message: a failed attempt.
     Failed(String),
+    /// The page sent a header it may not set (`set_headers`): the connection fails.
+    Refused(Error),
     /// The page has no headers function (it attached to a kept-alive connection).
     Keep,
 }
@@ -291,6 +293,7 @@ impl Connection<'_> {
         let pairs = match sink.refresh_headers().await? {
             HeadersAnswer::Headers(pairs) => pairs,
             HeadersAnswer::Failed(message) => return Some(reconnect(Error::Headers(message))),
+            HeadersAnswer::Refused(error) => return Some(Outcome::Fatal(error)),
             HeadersAnswer::Keep => return None,
         };
         let mut headers = HeaderMap::new();

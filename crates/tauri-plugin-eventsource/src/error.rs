@@ -19,6 +19,7 @@ pub enum ErrorKind {
     MaxAttempts,
     NotFound,
     Limit,
+    Replaced,
 }
 
 /// Bytes of a refused response's body kept in [`Error::HttpStatus`]; the TS loop keeps as many.
@@ -64,6 +65,10 @@ pub enum Error {
     NotFound(String),
     #[error("this webview already has {0} connections, the most allowed")]
     Limit(usize),
+    /// The connection was taken over by a `connect` with its name or by another `attach`; the
+    /// page that loses it hears this, then `closed`.
+    #[error("connection `{0}` was taken over by another connect or attach")]
+    Replaced(String),
 }
 
 impl Error {
@@ -82,6 +87,7 @@ impl Error {
             Self::MaxAttempts { .. } => ErrorKind::MaxAttempts,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Limit(_) => ErrorKind::Limit,
+            Self::Replaced(_) => ErrorKind::Replaced,
         }
     }
 

@@ -16,63 +16,41 @@
 //!
 //! Rust code can stream too, without any scope: `app.sse().connect(Request::new(url)?)` is a
 //! [`futures_core::Stream`] of [`Message`]s; dropping it closes the connection.
+//!
+//! This file is the plugin's wiring (builder, hooks); the state is `state.rs`, the commands
+//! `commands.rs` (docs/architecture.md lists every module).
 
-use std::{
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::time::Duration;
 
 use tauri::{
-    async_runtime::JoinHandle,
     plugin::{Builder as PluginBuilder, TauriPlugin},
     webview::PageLoadEvent,
     Manager, RunEvent, Runtime, WindowEvent,
 };
-use tokio::sync::mpsc;
 
 mod commands;
 mod connection;
 mod error;
+mod headers;
 pub mod parser;
 mod registry;
 mod retry;
 mod scope;
 mod sink;
+mod state;
 
 pub use connection::{Message, Request, StreamOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use registry::ConnectionInfo;
 pub use retry::{parse_retry_after, RetryPolicy};
+pub use state::{MessageStream, Sse, SseExt};
 
-use registry::Registry;
-use scope::Scope;
-use sink::{Sink, StreamSink};
-
-/// Messages a Rust stream may queue before the connection waits for its reader.
-const STREAM_QUEUE: usize = 64;
-/// How long a reconnect waits for the page's fresh headers before going on with the old ones.
-const HEADERS_TIMEOUT: Duration = Duration::from_secs(10);
+use state::Config;
 
 /// Configures the plugin; [`init`] uses the defaults.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Builder {
-    max_connections_per_webview: usize,
-    keep_alive_buffer: usize,
-    max_event_size: usize,
-    headers_timeout: Duration,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Self {
-            max_connections_per_webview: 16,
-            keep_alive_buffer: 1000,
-            max_event_size: parser::DEFAULT_MAX_EVENT_SIZE,
-            headers_timeout: HEADERS_TIMEOUT,
-        }
-    }
+    config: Config,
 }
 
 impl Builder {
@@ -80,29 +58,56 @@ impl Builder {
         Self::default()
     }
 
-    /// Open connections a webview may hold at once (default 16); more fail with `limit`.
+    /// Running connections a webview may hold at once (default 16); more fail with `limit`.
+    /// A connection that ended no longer counts, even while it keeps messages for `attach`.
     pub fn max_connections_per_webview(mut self, max: usize) -> Self {
-        self.max_connections_per_webview = max;
+        self.config.max_connections_per_webview = max;
         self
     }
 
-    /// Events a kept-alive connection buffers while its page reloads (default 1000); older
+    /// Events a kept-alive connection keeps while no page is attached (default 1000); older
     /// ones are dropped and reported as `overflow` on attach.
     pub fn keep_alive_buffer(mut self, events: usize) -> Self {
-        self.keep_alive_buffer = events;
+        self.config.backlog.events = events;
         self
     }
 
-    /// Default `max_event_size` in bytes (default [`DEFAULT_MAX_EVENT_SIZE`], 8 MiB) when a connection does not set one.
+    /// Bytes (approximate heap size of the kept messages) a kept-alive connection keeps while no
+    /// page is attached (default 16 MiB); the oldest events are dropped first, and an event
+    /// larger than this is not kept at all. Reported as `overflow` on attach.
+    pub fn keep_alive_buffer_bytes(mut self, bytes: usize) -> Self {
+        self.config.backlog.bytes = bytes;
+        self
+    }
+
+    /// How long a kept-alive connection runs with no page attached (default 5 minutes): a page
+    /// that reloads or navigates away and never calls `attach` does not leave it running.
+    pub fn keep_alive_ttl(mut self, ttl: Duration) -> Self {
+        self.config.keep_alive_ttl = ttl;
+        self
+    }
+
+    /// Default `max_event_size` in bytes (default [`parser::DEFAULT_MAX_EVENT_SIZE`], 8 MiB) when a
+    /// connection does not set one.
     pub fn max_event_size(mut self, bytes: usize) -> Self {
-        self.max_event_size = bytes;
+        self.config.max_event_size = bytes;
         self
     }
 
     /// How long a reconnect of a connection whose page has a headers function waits for the
     /// page's fresh headers (default 10 s); then it goes on with the previous ones.
     pub fn headers_timeout(mut self, timeout: Duration) -> Self {
-        self.headers_timeout = timeout;
+        self.config.headers_timeout = timeout;
+        self
+    }
+
+    /// **Unsafe.** Lets pages set the request headers browsers forbid (`Host`, `Origin`,
+    /// `Cookie`, `Content-Length`, `Proxy-*`, `Sec-*`, … — the Fetch standard's list) and the
+    /// methods `CONNECT`, `TRACE`, `TRACK`. Off by default: with `Host`, a page allowed one URL
+    /// reaches any virtual host served from the same address. Like `tauri-plugin-http`'s
+    /// `unsafe-headers` feature, turn it on only if every page the capability covers is trusted.
+    pub fn unsafe_headers(mut self, allow: bool) -> Self {
+        self.config.unsafe_headers = allow;
         self
     }
 
@@ -126,14 +131,18 @@ impl Builder {
                         env!("CARGO_PKG_VERSION")
                     ))
                     .build()?;
-                app.manage(Sse {
-                    client,
-                    max_event_size: self.max_event_size,
-                    headers_timeout: self.headers_timeout,
-                    registry: Arc::new(Registry::new(
-                        self.max_connections_per_webview,
-                        self.keep_alive_buffer,
-                    )),
+                let every = reap_every(self.config.keep_alive_ttl);
+                app.manage(Sse::new(client, self.config));
+                // No event tells a plugin that a webview was closed inside a window that stays
+                // (`Webview::close`): a periodic check finds connections whose webview is gone,
+                // and kept-alive ones past their TTL.
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let mut tick = tokio::time::interval(every);
+                    loop {
+                        tick.tick().await;
+                        app.state::<Sse>().reap();
+                    }
                 });
                 Ok(())
             })
@@ -141,19 +150,19 @@ impl Builder {
                 // A reload or navigation replaces the page: its channels are dead.
                 if payload.event() == PageLoadEvent::Started {
                     if let Some(sse) = webview.try_state::<Sse>() {
-                        sse.registry.page_unloaded(webview.label());
+                        sse.page_unloaded(webview.label());
                     }
                 }
             })
             .on_event(|app, event| {
+                // Tauri has removed the window's webviews by now: reap them at once.
                 if let RunEvent::WindowEvent {
-                    label,
                     event: WindowEvent::Destroyed,
                     ..
                 } = event
                 {
                     if let Some(sse) = app.try_state::<Sse>() {
-                        sse.close_window(label);
+                        sse.reap();
                     }
                 }
             })
@@ -161,86 +170,13 @@ impl Builder {
     }
 }
 
+/// How often orphaned and expired connections are looked for: within a second, and often
+/// enough for a short TTL.
+fn reap_every(ttl: Duration) -> Duration {
+    (ttl / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
+}
+
 /// The plugin with default options.
 pub fn init<R: Runtime>() -> TauriPlugin<R> {
     Builder::default().build()
-}
-
-/// The plugin's state, reached with [`SseExt::sse`].
-pub struct Sse {
-    client: reqwest::Client,
-    max_event_size: usize,
-    headers_timeout: Duration,
-    registry: Arc<Registry>,
-}
-
-impl Sse {
-    /// Opens a stream from Rust. Not subject to the webview scope: Rust code is trusted.
-    /// The connection lives as long as the returned stream.
-    pub fn connect(&self, request: Request) -> MessageStream {
-        let (tx, rx) = mpsc::channel(STREAM_QUEUE);
-        let task = self.spawn(request, None, StreamSink(tx), None);
-        MessageStream { rx, task }
-    }
-
-    /// The webview connections owned by `webview` (by label).
-    pub fn list(&self, webview: &str) -> Vec<ConnectionInfo> {
-        self.registry.list(webview)
-    }
-
-    /// Closes every connection of the webviews of window `window`, kept alive or not: what
-    /// destroying the window does.
-    pub fn close_window(&self, window: &str) {
-        self.registry.window_destroyed(window);
-    }
-
-    /// Spawns the loop; a registered connection is told when it ends.
-    fn spawn(
-        &self,
-        request: Request,
-        scope: Option<Scope>,
-        sink: impl Sink,
-        registered: Option<u32>,
-    ) -> JoinHandle<()> {
-        let client = self.client.clone();
-        let max_event_size = self.max_event_size;
-        let registry = self.registry.clone();
-        tauri::async_runtime::spawn(async move {
-            connection::run(client, request, scope, max_event_size, sink).await;
-            if let Some(id) = registered {
-                registry.finished(id);
-            }
-        })
-    }
-}
-
-/// `app.sse()` on anything that can reach the app state.
-pub trait SseExt<R: Runtime> {
-    fn sse(&self) -> &Sse;
-}
-
-impl<R: Runtime, T: Manager<R>> SseExt<R> for T {
-    fn sse(&self) -> &Sse {
-        self.state::<Sse>().inner()
-    }
-}
-
-/// A connection opened from Rust: its messages, in order. Dropping it closes the connection.
-pub struct MessageStream {
-    rx: mpsc::Receiver<Message>,
-    task: JoinHandle<()>,
-}
-
-impl futures_core::Stream for MessageStream {
-    type Item = Message;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.rx.poll_recv(cx)
-    }
-}
-
-impl Drop for MessageStream {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }

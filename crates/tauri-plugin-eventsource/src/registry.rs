@@ -1,26 +1,21 @@
-//! The webviews' connections: who owns which, the per-webview limit, and what happens to them
-//! when their page reloads or their window is destroyed.
+//! The webviews' connections: which webview owns which, the per-webview limit, and their end:
+//! closed, replaced, finished, reloaded away from, expired (keep-alive TTL) or orphaned (their
+//! webview is gone).
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use serde::Serialize;
-use tauri::{async_runtime::JoinHandle, ipc::Channel};
+use tauri::async_runtime::JoinHandle;
 
 use crate::{
-    connection::{HeadersAnswer, Message},
+    connection::HeadersAnswer,
     error::{Error, Result},
-    sink::Outlet,
+    sink::{tell_replaced, Outlet},
 };
-
-/// The webview that opened a connection (and its window, which outlives reloads).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Owner {
-    pub(crate) webview: String,
-    pub(crate) window: String,
-}
 
 /// What `list` tells a webview about one of its connections.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,203 +27,254 @@ pub struct ConnectionInfo {
     pub name: Option<String>,
     pub keep_alive: bool,
     pub attached: bool,
+    /// Approximate bytes of the messages kept for the next page (kept-alive, detached).
+    pub buffered_bytes: usize,
+    /// Events kept for the next page.
+    pub buffered_events: usize,
+    /// Events dropped since a page last heard an `overflow`.
+    pub dropped: u64,
 }
 
-struct Entry {
-    owner: Owner,
-    name: Option<String>,
-    keep_alive: bool,
-    url: String,
-    outlet: Arc<Outlet>,
+/// Whether the webview that opened a connection still exists.
+pub(crate) type Alive = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// A connection opened by a webview.
+pub(crate) struct Registration {
+    pub(crate) webview: String,
+    alive: Alive,
+    pub(crate) name: Option<String>,
+    pub(crate) keep_alive: bool,
+    pub(crate) url: String,
+    pub(crate) outlet: Arc<Outlet>,
     task: Option<JoinHandle<()>>,
-    /// The loop ended while detached: kept only so `attach` can replay its last messages.
+    /// The loop ended and a page has not received everything yet: kept for `attach` only, it no
+    /// longer counts toward the limit.
     finished: bool,
 }
 
-impl Entry {
+impl Registration {
+    pub(crate) fn new(
+        webview: String,
+        alive: Alive,
+        name: Option<String>,
+        keep_alive: bool,
+        url: String,
+        outlet: Arc<Outlet>,
+    ) -> Self {
+        Self {
+            webview,
+            alive,
+            name,
+            keep_alive,
+            url,
+            outlet,
+            task: None,
+            finished: false,
+        }
+    }
+
     fn stop(self) {
         if let Some(task) = self.task {
             // Aborting drops the response and with it the HTTP connection.
             task.abort();
         }
     }
-}
 
-/// A registered connection, before its task is spawned.
-pub(crate) struct Registered {
-    pub(crate) id: u32,
-    pub(crate) outlet: Arc<Outlet>,
+    fn is_named(&self, webview: &str, name: &str) -> bool {
+        self.webview == webview && self.name.as_deref() == Some(name)
+    }
 }
 
 pub(crate) struct Registry {
     max_per_webview: usize,
-    buffer_capacity: usize,
-    inner: Mutex<Inner>,
+    table: Mutex<Table>,
 }
 
 #[derive(Default)]
-struct Inner {
+struct Table {
     next_id: u32,
-    entries: HashMap<u32, Entry>,
+    registrations: HashMap<u32, Registration>,
 }
 
-impl Inner {
+impl Table {
     /// Connection `id` if `webview` owns it; another webview's is `not-found`, like a missing one.
-    fn owned(&self, webview: &str, id: u32) -> Result<&Entry> {
-        self.entries
+    fn owned(&self, webview: &str, id: u32) -> Result<&Registration> {
+        self.registrations
             .get(&id)
-            .filter(|entry| entry.owner.webview == webview)
+            .filter(|r| r.webview == webview)
             .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
+    fn remove_where(&mut self, matches: impl Fn(u32, &Registration) -> bool) -> Vec<Registration> {
+        let ids: Vec<u32> = self
+            .registrations
+            .iter()
+            .filter(|(id, r)| matches(**id, r))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.registrations.remove(id))
+            .collect()
     }
 }
 
 impl Registry {
-    pub(crate) fn new(max_per_webview: usize, buffer_capacity: usize) -> Self {
+    pub(crate) fn new(max_per_webview: usize) -> Self {
         Self {
             max_per_webview,
-            buffer_capacity,
-            inner: Mutex::default(),
+            table: Mutex::default(),
         }
     }
 
-    pub(crate) fn buffer_capacity(&self) -> usize {
-        self.buffer_capacity
-    }
-
-    /// Registers a new connection. A connection of the same owner with the same name is
-    /// replaced (closed), so a page that reconnects instead of attaching leaks nothing.
-    pub(crate) fn register(
-        &self,
-        owner: Owner,
-        name: Option<String>,
-        keep_alive: bool,
-        url: String,
-        channel: Channel<Message>,
-    ) -> Result<Registered> {
-        let mut inner = self.inner.lock().unwrap();
-        if let Some(name) = &name {
-            let same_name = inner
-                .entries
+    /// Registers a new connection. A connection of the same webview with the same name is
+    /// replaced: stopped, and its page (if one is attached) told. Refused (`limit`) when the
+    /// webview has too many running connections, in which case nothing changes.
+    pub(crate) fn register(&self, registration: Registration) -> Result<u32> {
+        let (id, replaced) = {
+            let mut table = self.table.lock().unwrap();
+            let same_name = registration.name.as_deref().and_then(|name| {
+                table
+                    .registrations
+                    .iter()
+                    .find(|(_, r)| r.is_named(&registration.webview, name))
+                    .map(|(id, _)| *id)
+            });
+            let running = table
+                .registrations
                 .iter()
-                .find(|(_, e)| e.owner.webview == owner.webview && e.name.as_ref() == Some(name))
-                .map(|(id, _)| *id);
-            if let Some(entry) = same_name.and_then(|id| inner.entries.remove(&id)) {
-                entry.stop();
+                .filter(|(id, r)| {
+                    r.webview == registration.webview && !r.finished && Some(**id) != same_name
+                })
+                .count();
+            if running >= self.max_per_webview {
+                return Err(Error::Limit(self.max_per_webview));
             }
+            let replaced = same_name.and_then(|id| table.registrations.remove(&id));
+            table.next_id = table.next_id.wrapping_add(1);
+            let id = table.next_id;
+            table.registrations.insert(id, registration);
+            (id, replaced)
+        };
+        if let Some(replaced) = replaced {
+            if let (Some(page), Some(name)) = (replaced.outlet.detach(), &replaced.name) {
+                tell_replaced(&page, name);
+            }
+            replaced.stop();
         }
-        let owned = inner
-            .entries
-            .values()
-            .filter(|e| e.owner.webview == owner.webview)
-            .count();
-        if owned >= self.max_per_webview {
-            return Err(Error::Limit(self.max_per_webview));
-        }
-        inner.next_id = inner.next_id.wrapping_add(1);
-        let id = inner.next_id;
-        let outlet = Outlet::new(channel, keep_alive);
-        inner.entries.insert(
-            id,
-            Entry {
-                owner,
-                name,
-                keep_alive,
-                url,
-                outlet: outlet.clone(),
-                task: None,
-                finished: false,
-            },
-        );
-        Ok(Registered { id, outlet })
+        Ok(id)
     }
 
     /// Records the task of connection `id`; aborts it if the connection is already gone.
     pub(crate) fn set_task(&self, id: u32, task: JoinHandle<()>) {
-        match self.inner.lock().unwrap().entries.get_mut(&id) {
-            Some(entry) if !entry.finished => entry.task = Some(task),
+        match self.table.lock().unwrap().registrations.get_mut(&id) {
+            Some(r) if !r.finished => r.task = Some(task),
             Some(_) => {}
             None => task.abort(),
         }
     }
 
-    /// The loop of `id` ended (its fatal error and `closed` were delivered or buffered).
+    /// The loop of `id` ended (its fatal error and `closed` were delivered or kept).
     pub(crate) fn finished(&self, id: u32) {
-        let mut inner = self.inner.lock().unwrap();
-        let Some(entry) = inner.entries.get_mut(&id) else {
-            return;
-        };
-        if entry.keep_alive && !entry.outlet.is_attached() {
-            entry.finished = true;
-            entry.task = None;
-        } else {
-            inner.entries.remove(&id);
+        let mut table = self.table.lock().unwrap();
+        if let Some(r) = table.registrations.get_mut(&id) {
+            r.finished = true;
+            r.task = None;
+        }
+        Self::forget_if_done(&mut table, id);
+    }
+
+    /// A finished connection whose messages all reached a page is forgotten.
+    fn forget_if_done(table: &mut Table, id: u32) {
+        let done = table
+            .registrations
+            .get(&id)
+            .is_some_and(|r| r.finished && (!r.keep_alive || r.outlet.is_drained()));
+        if done {
+            table.registrations.remove(&id);
         }
     }
 
     /// Closes a connection of `webview`. Another webview's connection is `not-found`: ids
     /// are not secrets, ownership is what protects them.
     pub(crate) fn close(&self, webview: &str, id: u32) -> Result<()> {
-        let mut inner = self.inner.lock().unwrap();
-        inner.owned(webview, id)?;
-        inner.entries.remove(&id).expect("present").stop();
+        let registration = {
+            let mut table = self.table.lock().unwrap();
+            table.owned(webview, id)?;
+            table.registrations.remove(&id).expect("present")
+        };
+        registration.stop();
         Ok(())
     }
 
     /// The page of `webview` processed `count` more messages of connection `id`; like `close`,
     /// another webview's connection is `not-found`.
     pub(crate) fn ack(&self, webview: &str, id: u32, count: u64) -> Result<()> {
-        self.with_outlet(webview, id, |outlet| outlet.ack(count))
+        self.outlet(webview, id)?.ack(count);
+        Self::forget_if_done(&mut self.table.lock().unwrap(), id);
+        Ok(())
     }
 
     /// The page of `webview` answered the `headers` question of connection `id`; like `close`,
     /// another webview's connection is `not-found`.
     pub(crate) fn set_headers(&self, webview: &str, id: u32, answer: HeadersAnswer) -> Result<()> {
-        self.with_outlet(webview, id, |outlet| outlet.answer_headers(answer))
-    }
-
-    fn with_outlet(&self, webview: &str, id: u32, action: impl FnOnce(&Outlet)) -> Result<()> {
-        let inner = self.inner.lock().unwrap();
-        action(&inner.owned(webview, id)?.outlet);
+        self.outlet(webview, id)?.answer_headers(answer);
         Ok(())
     }
 
-    /// Gives the kept-alive connection `name` of `webview` a new channel, after replaying what
-    /// arrived while it was detached.
+    /// The outlet of connection `id`, for use after the lock is released: sends to a page never
+    /// hold the registry lock.
+    fn outlet(&self, webview: &str, id: u32) -> Result<Arc<Outlet>> {
+        Ok(self
+            .table
+            .lock()
+            .unwrap()
+            .owned(webview, id)?
+            .outlet
+            .clone())
+    }
+
+    /// Gives the kept-alive connection `name` of `webview` a new channel (see [`Outlet::attach`]);
+    /// the page that had it is told it was replaced.
     pub(crate) fn attach(
         &self,
         webview: &str,
         name: &str,
-        channel: Channel<Message>,
+        channel: tauri::ipc::Channel<crate::Message>,
     ) -> Result<u32> {
-        let mut inner = self.inner.lock().unwrap();
-        let (id, entry) = inner
-            .entries
-            .iter()
-            .find(|(_, e)| {
-                e.keep_alive && e.owner.webview == webview && e.name.as_deref() == Some(name)
-            })
-            .ok_or_else(|| Error::NotFound(name.to_string()))?;
-        let id = *id;
-        // A failure here means this page is gone too; the outlet stays usable for the next one.
-        let _ = entry.outlet.attach(channel);
-        if entry.finished {
-            inner.entries.remove(&id);
+        let (id, outlet) = {
+            let table = self.table.lock().unwrap();
+            let (id, r) = table
+                .registrations
+                .iter()
+                .find(|(_, r)| r.keep_alive && r.is_named(webview, name))
+                .ok_or_else(|| Error::NotFound(name.to_string()))?;
+            (*id, r.outlet.clone())
+        };
+        if let Some(old) = outlet.attach(channel) {
+            tell_replaced(&old, name);
         }
+        Self::forget_if_done(&mut self.table.lock().unwrap(), id);
         Ok(id)
     }
 
     pub(crate) fn list(&self, webview: &str) -> Vec<ConnectionInfo> {
-        let inner = self.inner.lock().unwrap();
-        let mut list: Vec<ConnectionInfo> = inner
-            .entries
+        let table = self.table.lock().unwrap();
+        let mut list: Vec<ConnectionInfo> = table
+            .registrations
             .iter()
-            .filter(|(_, e)| e.owner.webview == webview)
-            .map(|(id, e)| ConnectionInfo {
-                id: *id,
-                url: e.url.clone(),
-                name: e.name.clone(),
-                keep_alive: e.keep_alive,
-                attached: e.outlet.is_attached(),
+            .filter(|(_, r)| r.webview == webview)
+            .map(|(id, r)| {
+                let buffered = r.outlet.buffered();
+                ConnectionInfo {
+                    id: *id,
+                    url: r.url.clone(),
+                    name: r.name.clone(),
+                    keep_alive: r.keep_alive,
+                    attached: r.outlet.is_attached(),
+                    buffered_bytes: buffered.bytes,
+                    buffered_events: buffered.events,
+                    dropped: buffered.dropped,
+                }
             })
             .collect();
         list.sort_by_key(|c| c.id);
@@ -236,36 +282,61 @@ impl Registry {
     }
 
     /// The page of `webview` is being replaced (reload or navigation): its channels are dead.
-    /// Kept-alive connections buffer until a new page attaches; the others close.
+    /// Kept-alive connections keep their messages until a new page attaches; the others close.
     pub(crate) fn page_unloaded(&self, webview: &str) {
-        self.remove_where(|e| e.owner.webview == webview && !e.keep_alive);
-        let inner = self.inner.lock().unwrap();
-        for entry in inner.entries.values() {
-            if entry.owner.webview == webview {
-                entry.outlet.detach(self.buffer_capacity);
-            }
+        let (closed, kept) = {
+            let mut table = self.table.lock().unwrap();
+            let closed = table.remove_where(|_, r| r.webview == webview && !r.keep_alive);
+            let kept: Vec<Arc<Outlet>> = table
+                .registrations
+                .values()
+                .filter(|r| r.webview == webview)
+                .map(|r| r.outlet.clone())
+                .collect();
+            (closed, kept)
+        };
+        closed.into_iter().for_each(Registration::stop);
+        for outlet in kept {
+            outlet.detach();
         }
     }
 
-    /// The window is destroyed: every connection of its webviews closes, kept alive or not.
-    pub(crate) fn window_destroyed(&self, window: &str) {
-        self.remove_where(|e| e.owner.window == window);
-    }
-
-    fn remove_where(&self, matches: impl Fn(&Entry) -> bool) {
-        let removed: Vec<Entry> = {
-            let mut inner = self.inner.lock().unwrap();
-            let ids: Vec<u32> = inner
-                .entries
-                .iter()
-                .filter(|(_, e)| matches(e))
-                .map(|(id, _)| *id)
-                .collect();
-            ids.iter()
-                .filter_map(|id| inner.entries.remove(id))
+    /// Closes what has no owner any more: every connection of a webview that no longer exists
+    /// (closed, or its window destroyed), and kept-alive connections no page attached to within
+    /// `ttl`.
+    pub(crate) fn reap(&self, ttl: Duration) {
+        let now = Instant::now();
+        let checks: Vec<(u32, Alive, Option<Instant>)> = {
+            let table = self.table.lock().unwrap();
+            let checks = table.registrations.iter();
+            checks
+                .map(|(id, r)| (*id, r.alive.clone(), r.outlet.detached_since()))
                 .collect()
         };
-        removed.into_iter().for_each(Entry::stop);
+        // Asked without the registry lock: it takes Tauri's webview lock.
+        let ended: Vec<u32> = checks
+            .into_iter()
+            .filter(|(_, alive, detached_since)| {
+                !alive() || detached_since.is_some_and(|since| now.duration_since(since) >= ttl)
+            })
+            .map(|(id, _, _)| id)
+            .collect();
+        let removed = self
+            .table
+            .lock()
+            .unwrap()
+            .remove_where(|id, _| ended.contains(&id));
+        removed.into_iter().for_each(Registration::stop);
+    }
+
+    /// Closes every connection of `webview`, kept alive or not.
+    pub(crate) fn close_webview(&self, webview: &str) {
+        let removed = self
+            .table
+            .lock()
+            .unwrap()
+            .remove_where(|_, r| r.webview == webview);
+        removed.into_iter().for_each(Registration::stop);
     }
 }
 
@@ -278,8 +349,9 @@ mod tests {
 
     use super::*;
     use crate::{
+        connection::Message,
         parser::Event,
-        sink::{OutletSink, Sink},
+        sink::{BacklogBound, OutletSink, Sink},
     };
 
     type Received = Arc<Mutex<Vec<Value>>>;
@@ -305,13 +377,6 @@ mod tests {
         Channel::new(|_| Err(tauri::Error::WebviewNotFound))
     }
 
-    fn owner(label: &str) -> Owner {
-        Owner {
-            webview: label.into(),
-            window: label.into(),
-        }
-    }
-
     fn event(data: &str) -> Message {
         Message::Events {
             events: vec![Event {
@@ -322,13 +387,20 @@ mod tests {
         }
     }
 
-    fn send(registry: &Registry, registered: &Registered, message: Message) -> bool {
-        let mut sink = OutletSink {
-            outlet: registered.outlet.clone(),
-            capacity: registry.buffer_capacity(),
-            headers_timeout: None,
-        };
-        tauri::async_runtime::block_on(sink.send(message))
+    /// A registered connection: its id and outlet, which the test feeds like the loop does.
+    struct Fed {
+        id: u32,
+        outlet: Arc<Outlet>,
+    }
+
+    impl Fed {
+        fn send(&self, message: Message) -> bool {
+            let mut sink = OutletSink {
+                outlet: self.outlet.clone(),
+                headers_timeout: None,
+            };
+            tauri::async_runtime::block_on(sink.send(message))
+        }
     }
 
     fn register(
@@ -336,25 +408,35 @@ mod tests {
         label: &str,
         name: Option<&str>,
         channel: Channel<Message>,
-    ) -> Registered {
+    ) -> Result<Fed> {
         let keep_alive = name.is_some();
-        let name = name.map(String::from);
-        registry
-            .register(
-                owner(label),
-                name,
-                keep_alive,
-                "http://127.0.0.1/sse".into(),
-                channel,
-            )
-            .unwrap()
+        let bound = BacklogBound {
+            bytes: usize::MAX,
+            events: 3,
+        };
+        let outlet = Outlet::new(channel, keep_alive, bound, None);
+        let alive = label != "gone";
+        let registration = Registration::new(
+            label.into(),
+            Arc::new(move || alive),
+            name.map(String::from),
+            keep_alive,
+            "http://127.0.0.1/sse".into(),
+            outlet.clone(),
+        );
+        let id = registry.register(registration)?;
+        Ok(Fed { id, outlet })
+    }
+
+    fn data(message: &Value) -> Value {
+        message["events"][0]["data"].clone()
     }
 
     #[test]
-    fn a_reload_closes_plain_connections_and_buffers_kept_alive_ones() {
-        let registry = Registry::new(16, 3);
-        let plain = register(&registry, "main", None, page().0);
-        let kept = register(&registry, "main", Some("feed"), page().0);
+    fn a_reload_closes_plain_connections_and_keeps_kept_alive_ones() {
+        let registry = Registry::new(16);
+        let plain = register(&registry, "main", None, page().0).unwrap();
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
         registry.page_unloaded("main");
 
         let listed = registry.list("main");
@@ -366,16 +448,18 @@ mod tests {
         );
 
         for n in 1..=5 {
-            assert!(send(&registry, &kept, event(&n.to_string())));
+            assert!(kept.send(event(&n.to_string())));
         }
+        let listed = &registry.list("main")[0];
+        assert_eq!((listed.buffered_events, listed.dropped), (3, 2));
         let (channel, received) = page();
         assert_eq!(registry.attach("main", "feed", channel), Ok(kept.id));
-        assert!(send(&registry, &kept, event("6")));
-        let data = |m: &Value| m["events"][0]["data"].clone();
+        assert!(kept.send(event("6")));
         let received = received.lock().unwrap();
-        let replayed: Vec<Value> = received[..3].iter().map(data).collect();
+        // the loss first: the dropped events came before the kept ones
+        assert_eq!(received[0], json!({ "type": "overflow", "dropped": 2 }));
+        let replayed: Vec<Value> = received[1..4].iter().map(data).collect();
         assert_eq!(replayed, [json!("3"), json!("4"), json!("5")]);
-        assert_eq!(received[3], json!({ "type": "overflow", "dropped": 2 }));
         assert_eq!(data(&received[4]), json!("6"));
         assert!(registry.list("main")[0].attached);
     }
@@ -395,31 +479,32 @@ mod tests {
         }
     }
 
+    fn types(received: &Received) -> Vec<Value> {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m["type"].clone())
+            .collect()
+    }
+
     #[test]
     fn attach_tells_the_connection_state_before_the_backlog() {
-        let registry = Registry::new(16, 10);
-        let kept = register(&registry, "main", Some("feed"), page().0);
+        let registry = Registry::new(16);
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
         // Open when the page went away: the new page hears `open` first, then what it missed.
-        send(&registry, &kept, open());
-        send(&registry, &kept, event("1"));
+        kept.send(open());
+        kept.send(event("1"));
         registry.page_unloaded("main");
-        send(&registry, &kept, event("2"));
+        kept.send(event("2"));
         let (channel, received) = page();
         registry.attach("main", "feed", channel).unwrap();
-        let types = |received: &Received| -> Vec<Value> {
-            received
-                .lock()
-                .unwrap()
-                .iter()
-                .map(|m| m["type"].clone())
-                .collect()
-        };
         assert_eq!(types(&received), [json!("open"), json!("events")]);
         assert_eq!(received.lock().unwrap()[0]["url"], "http://127.0.0.1/sse");
         assert_eq!(received.lock().unwrap()[1]["events"][0]["data"], "2");
 
         // Mid-reconnect, not open: the pending `error` with its `reconnectIn` comes first.
-        send(&registry, &kept, reconnecting(1500));
+        kept.send(reconnecting(1500));
         registry.page_unloaded("main");
         let (channel, received) = page();
         registry.attach("main", "feed", channel).unwrap();
@@ -429,78 +514,144 @@ mod tests {
                 "error": { "kind": "network",
                 "message": "network error: the server ended the stream" } })]
         );
+    }
 
-        // A second attach of a page that is still attached hears the state too.
-        send(&registry, &kept, open());
-        let (channel, received) = page();
-        registry.attach("main", "feed", channel).unwrap();
-        assert_eq!(types(&received), [json!("open")]);
+    #[test]
+    fn a_second_attach_takes_the_connection_and_tells_the_first_page() {
+        let registry = Registry::new(16);
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
+        kept.send(open());
+        let (first, first_received) = page();
+        registry.attach("main", "feed", first).unwrap();
+        let (second, second_received) = page();
+        registry.attach("main", "feed", second).unwrap();
+        assert_eq!(types(&second_received), [json!("open")]);
+        assert_eq!(
+            first_received.lock().unwrap()[1..],
+            [
+                json!({ "type": "error", "error": { "kind": "replaced",
+                    "message": "connection `feed` was taken over by another connect or attach" } }),
+                json!({ "type": "closed" })
+            ]
+        );
+        kept.send(event("live"));
+        assert_eq!(first_received.lock().unwrap().len(), 3);
+        assert_eq!(second_received.lock().unwrap().len(), 2);
     }
 
     #[test]
     fn a_connection_attached_before_its_first_open_hears_nothing_first() {
-        let registry = Registry::new(16, 10);
-        let kept = register(&registry, "main", Some("feed"), page().0);
+        let registry = Registry::new(16);
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
         registry.page_unloaded("main");
         let (channel, received) = page();
         registry.attach("main", "feed", channel).unwrap();
         assert!(received.lock().unwrap().is_empty());
-        send(&registry, &kept, open());
+        kept.send(open());
         assert_eq!(received.lock().unwrap()[0]["type"], "open");
     }
 
     #[test]
     fn a_failed_send_detaches_a_kept_alive_connection_without_losing_the_message() {
-        let registry = Registry::new(16, 10);
-        let kept = register(&registry, "main", Some("feed"), dead_page());
-        assert!(send(&registry, &kept, event("lost?")));
+        let registry = Registry::new(16);
+        let kept = register(&registry, "main", Some("feed"), dead_page()).unwrap();
+        assert!(kept.send(event("lost?")));
         assert!(!registry.list("main")[0].attached);
         let (channel, received) = page();
         registry.attach("main", "feed", channel).unwrap();
         assert_eq!(received.lock().unwrap()[0]["events"][0]["data"], "lost?");
 
         // without keep-alive nobody could ever read again: the loop is told to stop
-        let plain = register(&registry, "main", None, dead_page());
-        assert!(!send(&registry, &plain, event("x")));
+        let plain = register(&registry, "main", None, dead_page()).unwrap();
+        assert!(!plain.send(event("x")));
     }
 
     #[test]
-    fn a_connection_that_ended_while_detached_is_replayed_then_forgotten() {
-        let registry = Registry::new(16, 10);
-        let kept = register(&registry, "main", Some("feed"), page().0);
+    fn a_replay_interrupted_by_a_dead_page_keeps_the_rest_for_the_next_attach() {
+        let registry = Registry::new(16);
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
         registry.page_unloaded("main");
-        send(&registry, &kept, Message::Closed);
+        for n in 1..=3 {
+            kept.send(event(&n.to_string()));
+        }
+        // a page that takes one message, then is gone
+        let taken = Received::default();
+        let sink = taken.clone();
+        let dying = Channel::new(move |body| {
+            let mut taken = sink.lock().unwrap();
+            if !taken.is_empty() {
+                return Err(tauri::Error::WebviewNotFound);
+            }
+            let InvokeResponseBody::Json(json) = body else {
+                unreachable!()
+            };
+            taken.push(serde_json::from_str(&json).unwrap());
+            Ok(())
+        });
+        registry.attach("main", "feed", dying).unwrap();
+        assert_eq!(
+            taken.lock().unwrap().iter().map(data).collect::<Vec<_>>(),
+            [json!("1")]
+        );
+        assert!(!registry.list("main")[0].attached);
+        let (channel, received) = page();
+        registry.attach("main", "feed", channel).unwrap();
+        let rest: Vec<Value> = received.lock().unwrap().iter().map(data).collect();
+        assert_eq!(rest, [json!("2"), json!("3")]);
+    }
+
+    #[test]
+    fn a_connection_that_ended_while_detached_frees_its_slot_is_replayed_then_forgotten() {
+        let registry = Registry::new(1);
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
+        registry.page_unloaded("main");
+        kept.send(Message::Closed);
         registry.finished(kept.id);
         assert_eq!(registry.list("main").len(), 1);
+        let other = register(&registry, "main", None, page().0);
+        assert!(other.is_ok(), "a finished connection still holds its slot");
 
         let (channel, received) = page();
         registry.attach("main", "feed", channel).unwrap();
         assert_eq!(*received.lock().unwrap(), [json!({ "type": "closed" })]);
-        assert!(registry.list("main").is_empty());
+        assert_eq!(registry.list("main").len(), 1, "only the other one is left");
     }
 
     #[test]
-    fn a_destroyed_window_closes_all_its_connections_kept_alive_or_not() {
-        let registry = Registry::new(16, 10);
-        register(&registry, "one", Some("feed"), page().0);
-        register(&registry, "one", None, page().0);
-        let other = register(&registry, "two", Some("feed"), page().0);
-        registry.window_destroyed("one");
-        assert!(registry.list("one").is_empty());
-        assert_eq!(registry.list("two")[0].id, other.id);
+    fn reap_closes_orphans_and_kept_alive_connections_past_their_ttl() {
+        let registry = Registry::new(16);
+        let orphan = register(&registry, "gone", None, page().0).unwrap();
+        let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
+        let attached = register(&registry, "main", Some("live"), page().0).unwrap();
+        registry.page_unloaded("main");
+        registry.attach("main", "live", page().0).unwrap();
+        registry.reap(Duration::from_secs(60));
+        assert!(registry.list("gone").is_empty(), "{}", orphan.id);
+        assert_eq!(registry.list("main").len(), 2, "reaped before the TTL");
+        registry.reap(Duration::ZERO);
+        let left: Vec<u32> = registry.list("main").iter().map(|c| c.id).collect();
+        assert_eq!(left, [attached.id], "{}", kept.id);
     }
 
     #[test]
-    fn a_name_in_use_is_replaced_and_limits_count_per_webview() {
-        let registry = Registry::new(2, 10);
-        let first = register(&registry, "main", Some("feed"), page().0);
-        let second = register(&registry, "main", Some("feed"), page().0);
+    fn a_name_in_use_is_replaced_and_a_refused_register_changes_nothing() {
+        let registry = Registry::new(2);
+        let (channel, first_received) = page();
+        let first = register(&registry, "main", Some("feed"), channel).unwrap();
+        let second = register(&registry, "main", Some("feed"), page().0).unwrap();
         assert_eq!(registry.list("main").len(), 1);
         assert_eq!(registry.list("main")[0].id, second.id);
         assert_ne!(first.id, second.id);
-        register(&registry, "main", None, page().0);
-        let third = registry.register(owner("main"), None, false, String::new(), page().0);
+        assert_eq!(
+            first_received.lock().unwrap()[0]["error"]["kind"],
+            "replaced"
+        );
+        register(&registry, "main", None, page().0).unwrap();
+        // full: a third is refused, even one that would replace nothing...
+        let third = register(&registry, "main", Some("other"), page().0);
         assert_eq!(third.err(), Some(Error::Limit(2)));
-        register(&registry, "other", None, page().0);
+        // ...while replacing a name in use takes no extra slot
+        register(&registry, "main", Some("feed"), page().0).unwrap();
+        register(&registry, "other", None, page().0).unwrap();
     }
 }

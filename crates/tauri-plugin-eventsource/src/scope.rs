@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 
 /// One `allow` / `deny` entry of the `eventsource` scope.
 #[derive(Debug)]
-pub struct Entry {
+pub struct ScopeEntry {
     pattern: UrlPattern,
 }
 
@@ -23,7 +23,7 @@ enum EntryRaw {
     Object { url: String },
 }
 
-impl Entry {
+impl ScopeEntry {
     /// Parses a URL pattern. As in `tauri-plugin-http`, an omitted path, search or hash matches
     /// anything, so `https://api.example.com` allows the whole origin.
     pub fn parse(pattern: &str) -> std::result::Result<Self, urlpattern::quirks::Error> {
@@ -74,7 +74,7 @@ fn escape_ipv6_host(pattern: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}{host}{}", &pattern[..open], &pattern[close..]))
 }
 
-impl<'de> Deserialize<'de> for Entry {
+impl<'de> Deserialize<'de> for ScopeEntry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let (EntryRaw::Value(url) | EntryRaw::Object { url }) =
             EntryRaw::deserialize(deserializer)?;
@@ -87,12 +87,12 @@ impl<'de> Deserialize<'de> for Entry {
 /// The entries of the command scope and the global scope, merged.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
-    allowed: Vec<Arc<Entry>>,
-    denied: Vec<Arc<Entry>>,
+    allowed: Vec<Arc<ScopeEntry>>,
+    denied: Vec<Arc<ScopeEntry>>,
 }
 
 impl Scope {
-    pub fn new(allowed: Vec<Arc<Entry>>, denied: Vec<Arc<Entry>>) -> Self {
+    pub fn new(allowed: Vec<Arc<ScopeEntry>>, denied: Vec<Arc<ScopeEntry>>) -> Self {
         Self { allowed, denied }
     }
 
@@ -190,7 +190,7 @@ mod tests {
     fn scope(allow: &[&str], deny: &[&str]) -> Scope {
         let entries = |list: &[&str]| {
             list.iter()
-                .map(|p| Arc::new(Entry::parse(p).unwrap()))
+                .map(|p| Arc::new(ScopeEntry::parse(p).unwrap()))
                 .collect()
         };
         Scope::new(entries(allow), entries(deny))
@@ -249,13 +249,13 @@ mod tests {
 
     #[test]
     fn entries_deserialize_from_string_or_object() {
-        let a: Entry = serde_json::from_value(serde_json::json!("https://a.test/*")).unwrap();
-        let b: Entry =
+        let a: ScopeEntry = serde_json::from_value(serde_json::json!("https://a.test/*")).unwrap();
+        let b: ScopeEntry =
             serde_json::from_value(serde_json::json!({"url": "https://b.test"})).unwrap();
         let s = Scope::new(vec![Arc::new(a), Arc::new(b)], vec![]);
         assert!(allowed(&s, "https://a.test/x"));
         assert!(allowed(&s, "https://b.test/y"));
-        let bad = serde_json::from_value::<Entry>(serde_json::json!("https://[::"));
+        let bad = serde_json::from_value::<ScopeEntry>(serde_json::json!("https://[::"));
         assert!(bad.is_err());
     }
 }

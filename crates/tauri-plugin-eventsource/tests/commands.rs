@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::ipc::{channel, connect, invoke, kind, Harness};
+use common::ipc::{attach, channel, connect, invoke, kind, Harness};
 use serde_json::{json, Value};
 
 fn count_events(messages: &[Value]) -> usize {
@@ -89,12 +89,7 @@ fn attach_moves_a_kept_alive_connection_to_a_new_channel() {
     let id = connect(&a, &url, options, 1).unwrap();
     h.wait_for("a", 1, |m| m["type"] == "events");
 
-    let attached = invoke(
-        &a,
-        "attach",
-        json!({ "name": "feed", "onMessage": channel(2) }),
-    );
-    assert_eq!(attached, Ok(id));
+    assert_eq!(attach(&a, "feed", 2), Ok(id));
     let before = count_events(&h.received("a", 1));
     let later = h.wait_for("a", 2, |m| m["type"] == "events");
     assert_eq!(
@@ -155,6 +150,12 @@ fn broadcast_emits_every_message_as_a_tauri_event() {
     connect(&a, &url, options, 1).unwrap();
 
     let received = h.wait_for("a", 1, |m| m["type"] == "error");
+    // emitted by a task, right after the channel send
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while heard.lock().unwrap().len() < received.len() {
+        assert!(std::time::Instant::now() < deadline, "not emitted");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let heard = heard.lock().unwrap().clone();
     assert_eq!(
         heard[..received.len()],

@@ -106,3 +106,57 @@ fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {
             "messages": received.len(), "events": ids.len() })
     );
 }
+
+#[test]
+fn a_broadcast_is_emitted_at_its_owners_pace_and_kept_within_the_bound_while_detached() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Listener;
+    use tauri_plugin_eventsource::SseExt;
+
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new().keep_alive_buffer(100));
+    let a = h.webview("a");
+    let heard = Arc::new(Mutex::new(0usize));
+    let counter = heard.clone();
+    h.app
+        .listen_any("eventsource://flood", move |_| *counter.lock().unwrap() += 1);
+    let url = h
+        .server
+        .sse(&format!("count={EVENTS}&size=100&ids=1&tag=broadcast"));
+    let options = json!({ "broadcast": true, "keepAlive": true, "name": "flood" });
+    connect(&a, &url, options, 1).unwrap();
+
+    // The owner page acks nothing: the listeners hear what it received, one window.
+    let full = Instant::now() + Duration::from_secs(20);
+    while h.received("a", 1).len() < WINDOW {
+        assert!(
+            Instant::now() < full,
+            "the window never filled: {} received, {} heard",
+            h.received("a", 1).len(),
+            heard.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.received("a", 1).len(), WINDOW);
+    assert_eq!(
+        *heard.lock().unwrap(),
+        WINDOW,
+        "emitted beyond the owner's window"
+    );
+
+    // Detached, the connection reads on into its bounded backlog and emits nothing.
+    h.app.sse().page_unloaded("a");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h.requests("broadcast").iter().any(|r| r["closed"] == false) {
+        assert!(Instant::now() < deadline, "the stream never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let listed = h.app.sse().list("a");
+    assert!(listed[0].buffered_events <= 100, "{listed:?}");
+    assert_eq!(*heard.lock().unwrap(), WINDOW, "emitted while detached");
+    println!(
+        "figures flow_control broadcast: {}",
+        json!({ "heardWhileOwnerBehind": WINDOW, "heardWhileDetached": 0,
+            "keptEvents": listed[0].buffered_events, "droppedEvents": listed[0].dropped })
+    );
+}

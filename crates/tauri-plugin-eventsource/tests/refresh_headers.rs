@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{channel, invoke, kind, Harness};
+use common::ipc::{channel, handshake_id, invoke, kind, Harness};
 use serde_json::{json, Value};
 use tauri::Manager;
 
@@ -26,7 +26,8 @@ fn open(h: &Harness, tag: &str) -> Value {
         "options": serde_json::from_str::<Value>(OPTIONS).unwrap(),
         "onMessage": channel(1),
     });
-    invoke(&h.webview("a"), "connect", args).unwrap()
+    let handshake = invoke(&h.webview("a"), "connect", args).unwrap();
+    handshake_id(handshake)
 }
 
 /// Waits until channel 1 of `a` received `n` messages of type `kind`; returns all received.
@@ -167,7 +168,7 @@ fn a_headers_function_that_threw_at_connect_is_a_failed_first_attempt_then_retri
         },
         "onMessage": channel(1),
     });
-    let id = invoke(&h.webview("a"), "connect", args).unwrap();
+    let id = invoke(&h.webview("a"), "connect", args).unwrap()["id"].clone();
     // the failed attempt goes through the policy like any other: reported, then fresh headers asked
     let received = wait_count(&h, "headers", 1);
     assert_eq!(

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     collect_until, encode,
-    ipc::{channel, connect, invoke, Harness},
+    ipc::{attach, channel, connect, invoke, Harness},
     Server,
 };
 use serde_json::{json, Value};
@@ -618,7 +618,10 @@ fn another_webview_cannot_close_attach_ack_or_list_a_connection_nor_learn_it_exi
     // a's connection is untouched
     assert_eq!(
         invoke(&a, "list", json!({})),
-        Ok(json!([{ "id": id, "url": url, "name": "feed", "keepAlive": true, "attached": true }]))
+        Ok(
+            json!([{ "id": id, "url": url, "name": "feed", "keepAlive": true, "attached": true,
+            "bufferedBytes": 0, "bufferedEvents": 0, "dropped": 0 }])
+        )
     );
     assert!(h.requests("own").iter().all(|r| r["closed"] == false));
     invoke(&a, "close", json!({ "id": id })).unwrap();
@@ -659,14 +662,7 @@ fn another_webview_reusing_a_name_cannot_replace_or_hijack_the_connection() {
     let a_requests = h.requests("a-feed");
     assert_eq!(a_requests.len(), 1, "a's connection was replaced");
     assert_eq!(a_requests[0]["closed"], false);
-    assert_eq!(
-        invoke(
-            &a,
-            "attach",
-            json!({ "name": "feed", "onMessage": channel(3) })
-        ),
-        Ok(a_id)
-    );
+    assert_eq!(attach(&a, "feed", 3), Ok(a_id));
     figures(
         "a connection name reused by another webview: 0 connections replaced, 0 messages crossed",
     );
@@ -698,8 +694,9 @@ fn a_destroyed_window_leaves_none_of_its_connections_open() {
     connect(&b, &h.server.sse("interval=50&tag=b"), json!(null), 9).unwrap();
     h.wait_for("b", 9, |m| m["type"] == "open");
 
-    // what the plugin's `WindowEvent::Destroyed` hook runs (the mock runtime never emits it)
-    h.app.sse().close_window("a");
+    // what the plugin does when the webview is destroyed (the mock runtime's `destroy()` removes
+    // nothing; `webview_closed_inside_a_window_that_stays` in lifetime.rs closes a real one)
+    h.app.sse().close_webview("a");
     for tag in ["a-plain", "a-kept", "a-broadcast"] {
         tauri::async_runtime::block_on(h.server.wait_closed(tag));
     }
@@ -713,4 +710,137 @@ fn a_destroyed_window_leaves_none_of_its_connections_open() {
         "window destroyed: {opened} of {opened} connections closed at the HTTP level, \
          the other window's kept"
     ));
+}
+
+/// The Fetch standard's forbidden request-headers, as a page might send them.
+const FORBIDDEN_HEADERS: [(&str, &str); 26] = [
+    ("Accept-Charset", "utf-8"),
+    ("Accept-Encoding", "identity"),
+    ("Access-Control-Request-Headers", "x-a"),
+    ("Access-Control-Request-Method", "PUT"),
+    ("Connection", "close"),
+    ("Content-Length", "0"),
+    ("Cookie", "session=1"),
+    ("Cookie2", "x"),
+    ("Date", "Mon, 30 Nov 2026 00:00:00 GMT"),
+    ("DNT", "1"),
+    ("Expect", "100-continue"),
+    ("Host", "evil.test"),
+    ("Keep-Alive", "timeout=5"),
+    ("Origin", "https://evil.test"),
+    ("Referer", "https://evil.test/"),
+    ("Set-Cookie", "a=b"),
+    ("TE", "trailers"),
+    ("Trailer", "x"),
+    ("Transfer-Encoding", "chunked"),
+    ("Upgrade", "websocket"),
+    ("Via", "1.1 evil"),
+    ("Proxy-Authorization", "Basic eA=="),
+    ("Sec-Fetch-Site", "same-origin"),
+    ("X-HTTP-Method", "TRACE"),
+    ("X-HTTP-Method-Override", "connect"),
+    ("X-Method-Override", "GET, TRACK"),
+];
+
+#[test]
+fn a_page_cannot_set_forbidden_headers_nor_pick_the_virtual_host() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let a = h.webview("a");
+    let url = h.server.sse(&format!("status=204&tag={LEAK}"));
+    for (n, (name, value)) in FORBIDDEN_HEADERS.iter().enumerate() {
+        let args =
+            json!({ "url": url, "headers": [[name, value]], "onMessage": channel(n as u32) });
+        let error = invoke(&a, "connect", args).unwrap_err();
+        assert_eq!(error["kind"], "invalid-header", "{name}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("invalid header `{name}`: ")),
+            "{message}"
+        );
+        assert!(message.contains("Builder::unsafe_headers"), "{message}");
+    }
+    let args = json!({ "url": url, "method": "TRACE", "onMessage": channel(99) });
+    assert_eq!(
+        invoke(&a, "connect", args).unwrap_err()["kind"],
+        "invalid-options"
+    );
+    assert_eq!(h.requests(LEAK), Vec::<Value>::new());
+
+    // allowed headers pass, and the server sees the URL's host
+    let url = h.server.sse("status=204&tag=host");
+    let allowed = [
+        ["authorization", "Bearer 1"],
+        ["x-http-method-override", "PATCH"],
+    ];
+    let args = json!({ "url": url, "headers": allowed, "onMessage": channel(100) });
+    invoke(&a, "connect", args).unwrap();
+    let sent = wait_requests(&h, "host", 1);
+    assert_eq!(
+        sent[0]["headers"]["host"],
+        format!("127.0.0.1:{}", h.server.port)
+    );
+    assert_eq!(sent[0]["headers"]["authorization"], "Bearer 1");
+    figures(&format!(
+        "{} forbidden headers and 1 forbidden method refused from the page, 0 requests; the \
+         server saw only the URL's host",
+        FORBIDDEN_HEADERS.len()
+    ));
+}
+
+#[test]
+fn a_forbidden_header_from_the_headers_function_fails_the_connection() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let a = h.webview("a");
+    // one event per connection: the reconnect asks the page for fresh headers
+    let url = h.server.sse("count=1&tag=refresh");
+    let options = json!({ "refreshHeaders": true, "retry": { "initialDelay": 10 } });
+    let id = connect(&a, &url, options, 1).unwrap();
+    h.wait_for("a", 1, |m| m["type"] == "headers");
+    let answer = json!({ "id": id, "headers": [["Host", "evil.test"]] });
+    let error = invoke(&a, "set_headers", answer).unwrap_err();
+    assert_eq!(error["kind"], "invalid-header");
+    let received = h.wait_for("a", 1, |m| m["type"] == "closed");
+    let failed = &received[received.len() - 2];
+    assert_eq!(failed["error"]["kind"], "invalid-header", "{received:#?}");
+    assert!(failed.get("reconnectIn").is_none());
+    let requests = h.requests("refresh");
+    assert_eq!(
+        requests.len(),
+        1,
+        "a request went out with the forbidden header"
+    );
+    figures("a forbidden header from the page's headers function: set_headers refused, the connection failed, 0 more requests");
+}
+
+#[test]
+fn unsafe_headers_lets_the_app_opt_in_and_rust_callers_are_trusted() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new().unsafe_headers(true));
+    let a = h.webview("a");
+    let url = h.server.sse("status=204&tag=unsafe");
+    let headers = [
+        ["Host", "virtual.test"],
+        ["Origin", "https://virtual.test"],
+        ["Cookie", "session=1"],
+        ["Sec-Fetch-Site", "same-origin"],
+    ];
+    let args = json!({ "url": url, "headers": headers, "onMessage": channel(1) });
+    invoke(&a, "connect", args).unwrap();
+    let sent = wait_requests(&h, "unsafe", 1);
+    for [name, value] in headers {
+        assert_eq!(sent[0]["headers"][name.to_lowercase()], value, "{name}");
+    }
+
+    // Rust code is trusted whatever the option
+    let app = tauri::test::mock_builder()
+        .plugin(tauri_plugin_eventsource::init())
+        .build(tauri::test::mock_context(tauri::test::noop_assets()))
+        .unwrap();
+    let request = Request::new(&h.server.sse("status=204&tag=rust"))
+        .unwrap()
+        .header("host", "virtual.test")
+        .unwrap();
+    let mut stream = app.sse().connect(request);
+    tauri::async_runtime::block_on(collect_until(&mut stream, |m| matches!(m, Message::Closed)));
+    assert_eq!(h.requests("rust")[0]["headers"]["host"], "virtual.test");
+    figures("unsafe_headers(true): 4 forbidden headers reached the server as given; app.sse().connect sets Host without it");
 }

@@ -18,9 +18,10 @@ function attachUrl(name: string): string {
  * An `EventSource` over the kept-alive connection `name` (opened by an earlier page with
  * `{ transport: 'tauri', keepAlive: true, name }`). It starts from the connection's real state:
  * `open` if it is open, an `error` with readyState CONNECTING if it is between reconnects, nothing
- * yet if its first attempt is under way. Then come the events buffered while no page was attached,
- * an `error` of kind `buffer-overflow` (readyState stays OPEN) if some were dropped, then live
- * events. No such connection: an `error` of kind `not-found`, CLOSED.
+ * yet if its first attempt is under way. Then an `error` of kind `buffer-overflow` (readyState
+ * unchanged) if events were dropped while no page was attached, then the events kept meanwhile,
+ * then live events. No such connection: an `error` of kind `not-found`, CLOSED. If another
+ * `attach`, or a `connect` with this name, takes the connection: an `error` of kind `replaced`, CLOSED.
  * `close()` ends the kept-alive connection.
  */
 export function attach(name: string, init: AttachInit = {}): EventSource {

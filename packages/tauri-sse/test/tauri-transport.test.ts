@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { attach, attachSource, EventSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
-import { ACK_EVERY, WINDOW, type WireMessage } from '../src/tauri/commands.js';
+import type { WireMessage } from '../src/tauri/commands.js';
 import { uniqueTag, useServer } from './helpers/server.js';
 import { collect, until } from './helpers/wait.js';
 
@@ -18,6 +18,18 @@ const URL_ = 'http://127.0.0.1:9/sse';
 const DEFAULT_OPTIONS = { maxEventSize: 8 * 1024 * 1024, retry: { initialDelay: 3000, maxDelay: 30000, factor: 2, jitter: 0.2, onStatus: [] } };
 
 type Args = Record<string, unknown>;
+
+/** The fake plugin's flow control, announced in its handshake like the real one's. */
+const WINDOW = 64;
+const ACK_EVERY = 16;
+/** What the plugin's `connect` and `attach` resolve to. */
+const handshake = (id: number, fields: Partial<{ protocol: number; window: number; ackEvery: number }> = {}) => ({
+  id,
+  protocol: 2,
+  window: WINDOW,
+  ackEvery: ACK_EVERY,
+  ...fields,
+});
 type Handler = (args: Args) => unknown;
 
 /** The `eventsource` plugin as the webview sees it: commands in, channel messages out. */
@@ -28,7 +40,8 @@ class FakePlugin {
   readonly #indexes = new Map<number, number>();
   #nextId = 1;
 
-  constructor(handlers: Record<string, Handler> = {}) {
+  /** `bareIds`: answer connect/attach ids as they are, like a protocol 1 plugin. */
+  constructor(handlers: Record<string, Handler> = {}, { bareIds = false } = {}) {
     this.#handlers = {
       connect: () => this.#nextId++,
       attach: () => this.#nextId++,
@@ -43,7 +56,10 @@ class FakePlugin {
       if (args.onMessage instanceof Channel) this.channels.push(args.onMessage as Channel<WireMessage>);
       const handler = this.#handlers[command];
       if (handler === undefined) throw new Error(`unexpected command ${cmd}`);
-      return handler(args);
+      const answer = handler(args);
+      // A handler of connect/attach answering an id stands for the current protocol's handshake.
+      if (bareIds || (command !== 'connect' && command !== 'attach')) return answer;
+      return Promise.resolve(answer).then((id) => (typeof id === 'number' ? handshake(id) : id));
     });
   }
 
@@ -408,6 +424,49 @@ describe('flow control (ack)', () => {
     assert.equal(seen.length, ACK_EVERY + 1);
     assert.ok(!seen.some((line) => line.startsWith('error')), seen.join('\n'));
     es.close();
+  });
+});
+
+describe('protocol handshake', () => {
+  afterEach(() => clearMocks());
+  const event = (n: number): SourceMessage => ({ type: 'events', events: [{ data: String(n) }] });
+
+  it("acks at the plugin's announced interval, not a built-in one", async () => {
+    const plugin = new FakePlugin({ connect: () => handshake(4, { window: 8, ackEvery: 2 }), ack: () => null });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    const channel = await plugin.channel();
+    await flush();
+    plugin.send(channel, { type: 'open', status: 200, url: URL_, headers: {} }, event(1), event(2), event(3));
+    await until(() => plugin.args('ack').length === 2, 2000, 'two acks');
+    assert.deepEqual(plugin.args('ack'), [{ id: 4, count: 2 }, { id: 4, count: 2 }]);
+    es.close();
+  });
+
+  for (const [answer, protocol] of [[handshake(5, { protocol: 3 }), 3], [5, 1]] as const) {
+    it(`refuses a plugin speaking protocol ${protocol} as unavailable, naming both versions, and closes its connection`, async () => {
+      const plugin = new FakePlugin({ connect: () => answer }, { bareIds: true });
+      const es = new EventSource(URL_, { transport: 'tauri' });
+      const seen = trace(es);
+      const errors: string[] = [];
+      es.addEventListener('error', (event) => errors.push((event as SseErrorEvent).error.message));
+      await until(() => es.readyState === EventSource.CLOSED, 2000, 'the source to close');
+      assert.deepEqual(seen, [`error unavailable status=undefined reconnect=false state=2`]);
+      assert.match(errors[0] ?? '', new RegExp(`plugin speaks protocol ${protocol}, this tauri-sse package protocol 2`));
+      await until(() => plugin.args('close').length === 1, 2000, 'close');
+      assert.deepEqual(plugin.args('close'), [{ id: 5 }]);
+    });
+  }
+
+  it('a source whose connection another connect or attach took ends with kind replaced', async () => {
+    const plugin = new FakePlugin();
+    const es = attach('feed');
+    const seen = trace(es);
+    const channel = await plugin.channel();
+    await flush();
+    const message = 'connection `feed` was taken over by another connect or attach';
+    plugin.send(channel, { type: 'error', error: { kind: 'replaced', message } }, { type: 'closed' });
+    await until(() => es.readyState === EventSource.CLOSED, 2000, 'the source to close');
+    assert.deepEqual(seen, ['error replaced status=undefined reconnect=false state=2']);
   });
 });
 

@@ -18,7 +18,9 @@ use tauri::{
         resolved::Resolved,
     },
     webview::InvokeRequest,
-    App, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
+    webview::WebviewBuilder,
+    App, LogicalPosition, LogicalSize, Manager, Webview, WebviewUrl, WebviewWindow,
+    WebviewWindowBuilder,
 };
 
 use super::Server;
@@ -101,6 +103,18 @@ impl Harness {
             .unwrap()
     }
 
+    /// A second webview `label` inside the window of `window` (a multi-webview window).
+    pub fn child_webview(&self, window: &WebviewWindow<MockRuntime>, label: &str) -> Child {
+        let builder = WebviewBuilder::new(label, WebviewUrl::default());
+        let window = window.as_ref().window();
+        let position = LogicalPosition::new(0, 0);
+        Child(
+            window
+                .add_child(builder, position, LogicalSize::new(100, 100))
+                .unwrap(),
+        )
+    }
+
     /// The messages channel `channel` of `webview` received so far.
     pub fn received(&self, webview: &str, channel: u32) -> Vec<Value> {
         let inbox = self.inbox.lock().unwrap();
@@ -111,7 +125,8 @@ impl Harness {
             .collect()
     }
 
-    /// Waits until channel `channel` of `webview` received a message matching `until`.
+    /// Waits until channel `channel` of `webview` received a message matching `until`; a
+    /// waiting test fails after 10 s with what it got.
     pub fn wait_for(
         &self,
         webview: &str,
@@ -138,8 +153,17 @@ impl Harness {
     }
 }
 
+/// A webview inside another webview's window (`Harness::child_webview`).
+pub struct Child(pub Webview<MockRuntime>);
+
+impl AsRef<Webview<MockRuntime>> for Child {
+    fn as_ref(&self) -> &Webview<MockRuntime> {
+        &self.0
+    }
+}
+
 pub fn invoke(
-    webview: &WebviewWindow<MockRuntime>,
+    webview: &impl AsRef<Webview<MockRuntime>>,
     command: &str,
     args: Value,
 ) -> Result<Value, Value> {
@@ -157,13 +181,33 @@ pub fn invoke(
 
 /// `connect` from `webview` with `options`, messages to channel `channel_id`.
 pub fn connect(
-    webview: &WebviewWindow<MockRuntime>,
+    webview: &impl AsRef<Webview<MockRuntime>>,
     url: &str,
     options: Value,
     channel_id: u32,
 ) -> Result<Value, Value> {
     let args = json!({ "url": url, "options": options, "onMessage": channel(channel_id) });
-    invoke(webview, "connect", args)
+    invoke(webview, "connect", args).map(handshake_id)
+}
+
+/// `attach` from `webview` to its kept-alive connection `name`, messages to channel `channel_id`;
+/// the connection id.
+pub fn attach(
+    webview: &impl AsRef<Webview<MockRuntime>>,
+    name: &str,
+    channel_id: u32,
+) -> Result<Value, Value> {
+    let args = json!({ "name": name, "onMessage": channel(channel_id) });
+    invoke(webview, "attach", args).map(handshake_id)
+}
+
+/// The id of what `connect` and `attach` answer, after checking the rest of the handshake.
+pub fn handshake_id(handshake: Value) -> Value {
+    let protocol = json!({ "protocol": 2, "window": 64, "ackEvery": 16 });
+    for (key, value) in protocol.as_object().unwrap() {
+        assert_eq!(&handshake[key], value, "{handshake}");
+    }
+    handshake["id"].clone()
 }
 
 pub fn channel(id: u32) -> String {

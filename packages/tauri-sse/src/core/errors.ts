@@ -15,6 +15,8 @@ export type SseErrorKind =
   | 'limit'
   | 'buffer-overflow'
   | 'invalid-options'
+  /** Another `connect` with the same name, or another `attach`, took the connection: final. */
+  | 'replaced'
   /** TS only: the tauri transport cannot reach the plugin (not registered, command not granted, no `@tauri-apps/api`). */
   | 'unavailable';
 

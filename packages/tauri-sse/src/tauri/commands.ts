@@ -84,21 +84,41 @@ function channel(api: Core, onMessage: (message: WireMessage) => void): Channel<
   return new api.Channel<WireMessage>(onMessage);
 }
 
-export function connect(args: ConnectArgs, onMessage: (message: WireMessage) => void): Promise<number> {
-  return call('connect', (api) => ({ ...args, onMessage: channel(api, onMessage) }));
-}
-
-export function attach(name: string, onMessage: (message: WireMessage) => void): Promise<number> {
-  return call('attach', (api) => ({ name, onMessage: channel(api, onMessage) }));
-}
+/** The wire protocol version this package speaks (docs/architecture.md "Plugin commands"). */
+export const PROTOCOL = 2;
 
 /**
- * Flow control (docs/architecture.md "Wire protocol"): the plugin sends at most `WINDOW` messages
- * the page has not acknowledged, then waits; the page acknowledges every `ACK_EVERY` messages it
- * has processed, so the plugin rarely waits for a page that keeps up.
+ * What `connect` and `attach` resolve to: the connection id and the plugin's protocol — its
+ * version and its flow-control numbers: the plugin sends at most `window` messages the page has
+ * not acknowledged, then waits; the page acknowledges every `ackEvery` messages it has processed.
  */
-export const WINDOW = 64;
-export const ACK_EVERY = WINDOW / 4;
+export interface Handshake {
+  id: number;
+  protocol: number;
+  window: number;
+  ackEvery: number;
+}
+
+/** Reads a command's answer; protocol 1 plugins answered with a bare id. */
+function handshake(answer: Handshake | number): Handshake {
+  return typeof answer === 'number' ? { id: answer, protocol: 1, window: 64, ackEvery: 16 } : answer;
+}
+
+/** The error for a plugin speaking another protocol version than this package. */
+export function protocolMismatch(protocol: number): SseError {
+  return new SseError(
+    'unavailable',
+    `the eventsource plugin speaks protocol ${protocol}, this tauri-sse package protocol ${PROTOCOL}: use versions of tauri-plugin-eventsource and tauri-sse that match`,
+  );
+}
+
+export async function connect(args: ConnectArgs, onMessage: (message: WireMessage) => void): Promise<Handshake> {
+  return handshake(await call('connect', (api) => ({ ...args, onMessage: channel(api, onMessage) })));
+}
+
+export async function attach(name: string, onMessage: (message: WireMessage) => void): Promise<Handshake> {
+  return handshake(await call('attach', (api) => ({ name, onMessage: channel(api, onMessage) })));
+}
 
 export function ack(id: number, count: number): Promise<null> {
   return call('ack', () => ({ id, count }));

@@ -62,7 +62,9 @@ class IpcConnection implements TransportConnection {
   /** The user's headers function, run again whenever the plugin asks before a reconnect. */
   readonly #headers: HeadersSource | undefined;
   #id: number | undefined;
-  #opened: Promise<number | undefined> | undefined;
+  /** The plugin's ack interval, from its handshake. */
+  #ackEvery: number | undefined;
+  #opened: Promise<commands.Handshake | undefined> | undefined;
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
@@ -79,13 +81,19 @@ class IpcConnection implements TransportConnection {
   }
 
   /**
-   * Runs `open`, a command resolving to the connection id (undefined: it sent none, the source is
-   * closed), with the channel's messages going to the sink.
+   * Runs `open`, a command resolving to the plugin's handshake (undefined: it sent none, the
+   * source is closed), with the channel's messages going to the sink.
    */
-  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<number | undefined>): void {
+  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<commands.Handshake | undefined>): void {
     const run = async () => {
       this.#opened = open((message) => this.#receive(message));
-      this.#id = await this.#opened;
+      const handshake = await this.#opened;
+      if (handshake === undefined) return;
+      const { id, protocol, ackEvery } = handshake;
+      this.#id = id;
+      // Another version's flow control could stall without an error: refuse it (and close).
+      if (protocol !== commands.PROTOCOL) throw commands.protocolMismatch(protocol);
+      this.#ackEvery = ackEvery;
       // close() came while the command was in flight: close now, so nothing leaks.
       if (this.#closed) this.#closeRemote();
       // Messages may arrive before the id: the plugin waits for their acks.
@@ -107,7 +115,7 @@ class IpcConnection implements TransportConnection {
     const done = message.type === 'headers' ? void this.#answerHeaders() : this.#forward(message);
     const processed = () => {
       this.#processed += 1;
-      if (this.#processed >= commands.ACK_EVERY) this.#ack();
+      this.#ack();
     };
     if (done === undefined) processed();
     else done.then(processed, processed);
@@ -126,7 +134,7 @@ class IpcConnection implements TransportConnection {
    */
   async #answerHeaders(): Promise<void> {
     // The question comes from a connection whose command resolved, or is resolving.
-    const id = await this.#opened?.catch(() => undefined);
+    const id = (await this.#opened?.catch(() => undefined))?.id;
     if (id === undefined) return;
     let answer: commands.HeadersAnswer = {};
     if (this.#headers !== undefined) {
@@ -150,8 +158,9 @@ class IpcConnection implements TransportConnection {
     void this.#forward({ type: 'closed' });
   }
 
+  /** Acknowledges the processed messages once they make `ackEvery` (and the handshake came). */
   #ack(): void {
-    if (this.#id === undefined || this.#closed || this.#ended || this.#processed < commands.ACK_EVERY) return;
+    if (this.#id === undefined || this.#ackEvery === undefined || this.#closed || this.#ended || this.#processed < this.#ackEvery) return;
     const count = this.#processed;
     this.#processed = 0;
     // A connection that just ended answers `not-found`: nothing is waiting for this ack any more.
