@@ -117,8 +117,9 @@ fn a_broadcast_is_emitted_at_its_owners_pace_and_kept_within_the_bound_while_det
     let a = h.webview("a");
     let heard = Arc::new(Mutex::new(0usize));
     let counter = heard.clone();
-    h.app
-        .listen_any("eventsource://flood", move |_| *counter.lock().unwrap() += 1);
+    h.app.listen_any("eventsource://flood", move |_| {
+        *counter.lock().unwrap() += 1
+    });
     let url = h
         .server
         .sse(&format!("count={EVENTS}&size=100&ids=1&tag=broadcast"));

@@ -159,7 +159,9 @@ fn a_finished_connection_frees_its_slot() {
 
 #[test]
 fn a_webview_closed_inside_a_window_that_stays_leaves_no_connection() {
-    let h = Harness::new(tauri_plugin_eventsource::Builder::new().keep_alive_ttl(Duration::from_secs(4)));
+    let h = Harness::new(
+        tauri_plugin_eventsource::Builder::new().keep_alive_ttl(Duration::from_secs(4)),
+    );
     let a = h.webview("a");
     let child = h.child_webview(&a, "a-child");
     connect(
