@@ -18,7 +18,7 @@ if command -v cargo >/dev/null; then
     echo "fuzz.sh: waiting for another cargo build to finish..." >&2
     sleep 10
   done
-  cargo build --quiet -p tauri-plugin-sse --example parse_stdin
+  cargo build --quiet -p tauri-plugin-eventsource --example parse_stdin
 else
   echo "fuzz.sh: cargo not found, the Rust parser is not compared" >&2
 fi

@@ -51,7 +51,7 @@ use_shared_cargo_target() {
   local marker="$CARGO_TARGET_DIR/.tauri-sse-checkout" here
   here=$(pwd -P)
   if [ "$(cat "$marker" 2>/dev/null)" != "$here" ]; then
-    touch crates/tauri-plugin-sse/build.rs examples/demo/src-tauri/build.rs
+    touch crates/tauri-plugin-eventsource/build.rs examples/demo/src-tauri/build.rs
     echo "$here" >"$marker"
   fi
 }

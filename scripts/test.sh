@@ -16,7 +16,7 @@ section "build (TypeScript)"
 npm run build
 
 section "build (the Rust parser's stdin harness, so the differential fuzz tests compare TS with Rust)"
-cargo build --quiet -p tauri-plugin-sse --example parse_stdin
+cargo build --quiet -p tauri-plugin-eventsource --example parse_stdin
 
 section "TypeScript: type-check the tests"
 npx tsc -p packages/tauri-sse/test/tsconfig.json
@@ -30,8 +30,15 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 
+# ---- packages section (what npm and crates.io would get) ----
+section "packages: npm pack + strict consumer type checks, cargo publish --dry-run + tests of the packaged crate"
+bash scripts/package-test.sh
+
 # ---- end-to-end section (Tauri demo driven over WebDriver): add below ----
 section "end-to-end: the demo app in WebKitGTK under Xvfb via tauri-driver (scripts/e2e.sh)"
 bash scripts/e2e.sh
+
+section "consumer: a brand-new create-tauri-app app following the README, in WebKitGTK (scripts/consumer-test.sh)"
+bash scripts/consumer-test.sh
 
 section "all tests passed"

@@ -3,6 +3,7 @@ import { CLOSED, type ReadyState, type SourceCore } from './core/source.js';
 import { parseUrl, startSource, type SourceInit } from './options.js';
 import type { ParsedEvent } from './parser/index.js';
 
+/** Options of `source()`: every `SourceInit` option, plus what only an iterator needs. */
 export interface SourceOptions extends SourceInit {
   /** A `data` value that ends the iteration cleanly and closes the connection, e.g. `'[DONE]'`. It is not yielded. */
   terminator?: string | undefined;

@@ -40,14 +40,14 @@ export interface SourceInit {
   networkAware?: boolean | undefined;
   /**
    * How to connect: `'fetch'` (default), `'native'` (the webview's EventSource), `'tauri'` (the Rust
-   * plugin `sse`), `'auto'` (`'tauri'` inside a Tauri webview, else `'fetch'`) or a custom `Transport`.
+   * plugin `eventsource`), `'auto'` (`'tauri'` inside a Tauri webview, else `'fetch'`) or a custom `Transport`.
    */
   transport?: TransportName | Transport | undefined;
   /** tauri transport: keep the connection while the page reloads, for `attach(name)` from the new page. Needs `name`. */
   keepAlive?: boolean | undefined;
   /** tauri transport: the connection's name (ASCII letters, digits, `-/:_`); connecting again with it replaces the connection. */
   name?: string | undefined;
-  /** tauri transport: also emit every message as the Tauri event `sse://<name>`. Needs `name`. */
+  /** tauri transport: also emit every message as the Tauri event `eventsource://<name>`. Needs `name`. */
   broadcast?: boolean | undefined;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The shared connection scenarios (testdata/connection-scenarios.json, format in testdata/README.md)
  * through the fetch transport's loop against the bundled server. The Rust plugin's loop runs the
- * same list (crates/tauri-plugin-sse/tests/scenarios.rs); both compare the same normalised shape.
+ * same list (crates/tauri-plugin-eventsource/tests/scenarios.rs); both compare the same normalised shape.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

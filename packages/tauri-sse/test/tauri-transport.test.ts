@@ -32,7 +32,7 @@ const handshake = (id: number, fields: Partial<{ protocol: number; window: numbe
 });
 type Handler = (args: Args) => unknown;
 
-/** The `sse` plugin as the webview sees it: commands in, channel messages out. */
+/** The `eventsource` plugin as the webview sees it: commands in, channel messages out. */
 class FakePlugin {
   readonly calls: { command: string; args: Args }[] = [];
   readonly channels: Channel<WireMessage>[] = [];
@@ -50,7 +50,7 @@ class FakePlugin {
       ...handlers,
     };
     mockIPC((cmd, payload) => {
-      const command = cmd.replace(/^plugin:sse\|/, '');
+      const command = cmd.replace(/^plugin:eventsource\|/, '');
       const args = (payload ?? {}) as Args;
       this.calls.push({ command, args });
       if (args.onMessage instanceof Channel) this.channels.push(args.onMessage as Channel<WireMessage>);
@@ -329,7 +329,7 @@ describe('tauri transport', () => {
   });
 
   it('a rejected connect fails the source with the plugin\'s kind and message', async () => {
-    const message = 'http://example.com/ is not allowed by the sse scope: add {"identifier":"sse:default", …}';
+    const message = 'http://example.com/ is not allowed by the eventsource scope: add {"identifier":"eventsource:default", …}';
     const plugin = new FakePlugin({ connect: () => Promise.reject({ kind: 'scope', message }) });
     const es = new EventSource('http://example.com/', { transport: 'tauri' });
     const event = (await collect<SseErrorEvent>(es, 'error', 1))[0];
@@ -342,7 +342,7 @@ describe('tauri transport', () => {
   });
 
   it('reports Tauri\'s plain-string refusal (command not granted) as kind unavailable, with its text', async () => {
-    const acl = 'sse.connect not allowed. Permissions associated with this command: sse:allow-connect, sse:default';
+    const acl = 'eventsource.connect not allowed. Permissions associated with this command: eventsource:allow-connect, eventsource:default';
     new FakePlugin({ connect: () => Promise.reject(acl) });
     const stream = source(URL_, { transport: 'tauri' });
     await assert.rejects(stream.next(), (error: Error & { kind?: string }) => error.kind === 'unavailable' && error.message.includes(acl));
@@ -560,7 +560,7 @@ describe("transport 'auto'", () => {
     // What Tauri answers for a command of an unregistered plugin (tauri 2 ipc/authority.rs).
     const plugin = new FakePlugin({
       list: () => {
-        throw 'sse.list not allowed. Plugin not found';
+        throw 'eventsource.list not allowed. Plugin not found';
       },
     });
     const es = new EventSource(`${server().url}/sse?count=1`, { transport: 'auto' });
@@ -573,16 +573,16 @@ describe("transport 'auto'", () => {
   it('keeps the plugin when only the capability refuses it, so its error surfaces', async () => {
     const plugin = new FakePlugin({
       list: () => {
-        throw 'sse.list not allowed on window "main", webview "main", URL: local';
+        throw 'eventsource.list not allowed on window "main", webview "main", URL: local';
       },
       connect: () => {
-        throw 'sse.connect not allowed on window "main", webview "main", URL: local';
+        throw 'eventsource.connect not allowed on window "main", webview "main", URL: local';
       },
     });
     const es = new EventSource(URL_, { transport: 'auto' });
     const [error] = await collect<SseErrorEvent>(es, 'error', 1);
     assert.equal(error?.error.kind, 'unavailable');
-    assert.match(String(error?.message), /sse\.connect not allowed/);
+    assert.match(String(error?.message), /eventsource\.connect not allowed/);
     assert.equal(plugin.args('connect').length, 1);
     assert.equal(es.readyState, EventSource.CLOSED);
   });
@@ -590,13 +590,13 @@ describe("transport 'auto'", () => {
   it('reports tauri-only options as invalid-options when it had to fall back to fetch', async () => {
     new FakePlugin({
       list: () => {
-        throw 'plugin sse not found';
+        throw 'plugin eventsource not found';
       },
     });
     const es = new EventSource(URL_, { transport: 'auto', keepAlive: true, name: 'feed' });
     const [error] = await collect<SseErrorEvent>(es, 'error', 1);
     assert.equal(error?.error.kind, 'invalid-options');
-    assert.match(String(error?.message), /keepAlive, name need the sse plugin/);
+    assert.match(String(error?.message), /keepAlive, name need the eventsource plugin/);
     assert.equal(es.readyState, EventSource.CLOSED);
   });
 

@@ -14,7 +14,7 @@ fn server_url() -> String {
 fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_http::init())
-        .plugin(tauri_plugin_sse::init())
+        .plugin(tauri_plugin_eventsource::init())
         .invoke_handler(tauri::generate_handler![server_url])
         .run(tauri::generate_context!())
         .expect("tauri-sse demo failed to start");

@@ -31,6 +31,7 @@ export interface RetryPolicy {
   onStatus: readonly number[];
 }
 
+/** The retry policy a source uses for what its `retry` option leaves out (docs/architecture.md "Retry policy"). */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
   initialDelay: 3000,
   maxDelay: 30000,

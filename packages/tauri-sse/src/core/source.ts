@@ -3,9 +3,13 @@ import { SseError } from './errors.js';
 import type { SourceMessage } from './messages.js';
 import type { SourceRequest, Transport, TransportConnection } from './transport.js';
 
+/** Connecting, or waiting to reconnect. */
 export const CONNECTING = 0;
+/** Connected: events are arriving. */
 export const OPEN = 1;
+/** Closed for good: failed, closed, or ended. */
 export const CLOSED = 2;
+/** `EventSource#readyState`, as in the DOM. */
 export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED;
 
 /** What a view (the `EventSource` facade, the `source()` iterator) hears from the core. */

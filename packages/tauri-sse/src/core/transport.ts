@@ -44,7 +44,7 @@ export interface SourceRequest {
   /** tauri transport: keep the connection across page reloads, under `name` (docs/architecture.md "Plugin commands"). */
   keepAlive?: boolean | undefined;
   name?: string | undefined;
-  /** tauri transport: also emit every message as the Tauri event `sse://<name>`. */
+  /** tauri transport: also emit every message as the Tauri event `eventsource://<name>`. */
   broadcast?: boolean | undefined;
 }
 

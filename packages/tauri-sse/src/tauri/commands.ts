@@ -1,4 +1,4 @@
-// Typed bindings for the `sse` plugin's commands (docs/architecture.md "Plugin commands").
+// Typed bindings for the `eventsource` plugin's commands (docs/architecture.md "Plugin commands").
 // `@tauri-apps/api` is an optional peer dependency: it is imported here only, lazily, so apps
 // that never use the tauri transport neither load nor need it.
 import type { Channel } from '@tauri-apps/api/core';
@@ -65,7 +65,7 @@ function rejection(command: string, error: unknown): SseError {
   }
   return new SseError(
     'unavailable',
-    `plugin:sse|${command} was refused: ${String(error)} (register tauri_plugin_sse and grant "sse:default" in the window's capability)`,
+    `plugin:eventsource|${command} was refused: ${String(error)} (register tauri_plugin_eventsource and grant "eventsource:default" in the window's capability)`,
     { cause: error },
   );
 }
@@ -73,7 +73,7 @@ function rejection(command: string, error: unknown): SseError {
 async function call<T>(command: string, args: (core: Core) => Record<string, unknown> = () => ({})): Promise<T> {
   const api = await load();
   try {
-    return await api.invoke<T>(`plugin:sse|${command}`, args(api));
+    return await api.invoke<T>(`plugin:eventsource|${command}`, args(api));
   } catch (error) {
     throw rejection(command, error);
   }
@@ -108,7 +108,7 @@ function handshake(answer: Handshake | number): Handshake {
 export function protocolMismatch(protocol: number): SseError {
   return new SseError(
     'unavailable',
-    `the sse plugin speaks protocol ${protocol}, this tauri-sse package protocol ${PROTOCOL}: use versions of tauri-plugin-sse and tauri-sse that match`,
+    `the eventsource plugin speaks protocol ${protocol}, this tauri-sse package protocol ${PROTOCOL}: use versions of tauri-plugin-eventsource and tauri-sse that match`,
   );
 }
 
@@ -133,8 +133,8 @@ export function close(id: number): Promise<null> {
 }
 
 /**
- * Whether the `sse` plugin is registered in this app. Tauri refuses a command of an unknown plugin
- * with "plugin sse not found" (through the ACL: "… Plugin not found"); any other answer, an ACL
+ * Whether the `eventsource` plugin is registered in this app. Tauri refuses a command of an unknown plugin
+ * with "plugin eventsource not found" (through the ACL: "… Plugin not found"); any other answer, an ACL
  * refusal of a registered plugin included, means it is there and its own error should surface.
  */
 export async function registered(): Promise<boolean> {
@@ -142,6 +142,6 @@ export async function registered(): Promise<boolean> {
     await call('list');
     return true;
   } catch (error) {
-    return !/plugin (sse )?not found|needs the @tauri-apps\/api package/i.test((error as Error).message);
+    return !/plugin (eventsource )?not found|needs the @tauri-apps\/api package/i.test((error as Error).message);
   }
 }

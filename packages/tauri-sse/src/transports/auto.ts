@@ -30,7 +30,7 @@ function pluginRegistered(): Promise<boolean> {
 
 /**
  * `'auto'` inside a Tauri webview (outside one, `resolveTransport` picks `fetch` at once): the
- * `tauri` transport if the app registered the `sse` plugin, else `fetch`. The choice waits for one
+ * `tauri` transport if the app registered the `eventsource` plugin, else `fetch`. The choice waits for one
  * `list` round trip (cached), so an option the chosen transport refuses arrives as an `error` event
  * of kind `invalid-options` instead of a throw.
  */
@@ -57,7 +57,7 @@ function connectOrReport(transport: Transport, request: SourceRequest, sink: Mes
   try {
     // Said in auto's terms: the app, not the caller's transport choice, is what lacks the plugin.
     if (transport === fetchTransport && tauriOnly.length > 0) {
-      throw new TypeError(`${tauriOnly.join(', ')} need the sse plugin, which this app does not register (transport 'auto' chose fetch)`);
+      throw new TypeError(`${tauriOnly.join(', ')} need the eventsource plugin, which this app does not register (transport 'auto' chose fetch)`);
     }
     return transport.connect(request, sink);
   } catch (error) {

@@ -5,7 +5,7 @@ import type { HeadersSource, SourceRequest, Transport, TransportConnection } fro
 import * as commands from '../tauri/commands.js';
 
 /**
- * The `tauri` transport: the reconnect loop and the parser run in the Rust plugin `sse`, which
+ * The `tauri` transport: the reconnect loop and the parser run in the Rust plugin `eventsource`, which
  * sends the wire protocol over an IPC `Channel`; this side forwards the messages to the core.
  * A `headers` function is called at connect and, as with the `fetch` transport, again before every
  * reconnect: the plugin asks for it (`headers` message) and waits for the answer (`set_headers`).

@@ -1,5 +1,5 @@
 /**
- * The Rust parser (`crates/tauri-plugin-sse/src/parser.rs`) through its example binary
+ * The Rust parser (`crates/tauri-plugin-eventsource/src/parser.rs`) through its example binary
  * `parse_stdin`: cases go in on stdin, length-prefixed; one JSON log per case comes back per line.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Log } from './parsers.js';
 
-const CRATE = fileURLToPath(new URL('../../../../crates/tauri-plugin-sse/', import.meta.url));
+const CRATE = fileURLToPath(new URL('../../../../crates/tauri-plugin-eventsource/', import.meta.url));
 
 export interface RustCase {
   chunks: readonly Uint8Array[];

@@ -1,0 +1,291 @@
+//! The plugin's state, [`Sse`]: the HTTP client, the configuration and the webviews'
+//! connections. A webview `connect` flows downward from the commands: checked here, registered
+//! in [`Registry`], then run by [`connection::run`] into an [`Outlet`].
+
+use std::{sync::Arc, time::Duration};
+
+use serde::Deserialize;
+use tauri::{
+    async_runtime::JoinHandle, ipc::Channel, AppHandle, Emitter, Manager, Runtime, Webview,
+};
+use tokio::sync::mpsc;
+
+use crate::{
+    connection::{self, Message, Request, StreamOptions},
+    error::{Error, Result},
+    headers,
+    registry::{Alive, ConnectionInfo, Registration, Registry},
+    scope::Scope,
+    sink::{BacklogBound, Emit, Outlet, OutletSink, Sink, StreamSink},
+};
+
+/// Messages a Rust stream may queue before the connection waits for its reader.
+const STREAM_QUEUE: usize = 64;
+
+/// The plugin's options, set with [`crate::Builder`].
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) max_connections_per_webview: usize,
+    pub(crate) backlog: BacklogBound,
+    pub(crate) keep_alive_ttl: Duration,
+    pub(crate) max_event_size: usize,
+    pub(crate) headers_timeout: Duration,
+    pub(crate) unsafe_headers: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_connections_per_webview: 16,
+            backlog: BacklogBound {
+                bytes: 16 << 20,
+                events: 1000,
+            },
+            // Long enough for a reload, or a login redirect through another site, to come back
+            // and attach; short enough that a page which never does frees its slot and socket.
+            keep_alive_ttl: Duration::from_secs(5 * 60),
+            max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
+            headers_timeout: Duration::from_secs(10),
+            unsafe_headers: false,
+        }
+    }
+}
+
+/// The arguments of the `connect` command, as the TS `ConnectArgs` sends them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConnectArgs {
+    pub(crate) url: String,
+    pub(crate) method: Option<String>,
+    pub(crate) headers: Option<Vec<(String, String)>>,
+    pub(crate) body: Option<String>,
+    pub(crate) options: Option<ConnectOptions>,
+}
+
+/// `options` of `connect`, mirroring the TS `ConnectOptions`: the stream options plus what the
+/// webview side needs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct ConnectOptions {
+    #[serde(flatten)]
+    stream: StreamOptions,
+    /// Survive page reloads (needs `name`, to `attach` from the new page).
+    keep_alive: bool,
+    name: Option<String>,
+    /// Also emit every message as the Tauri event `eventsource://{name}` (needs `name`).
+    broadcast: bool,
+    /// The page has a headers function: ask it for fresh headers before every reconnect.
+    refresh_headers: bool,
+    /// The headers function threw at connect, with this message: the first attempt failed
+    /// (kind `headers`) and the policy retries, as in the TS loop.
+    headers_error: Option<String>,
+}
+
+impl ConnectOptions {
+    fn validate(&self) -> Result<()> {
+        let needs_name = self.keep_alive || self.broadcast;
+        match &self.name {
+            None if needs_name => Err(Error::InvalidOptions(
+                "`keepAlive` and `broadcast` need a `name`".into(),
+            )),
+            // Tauri event names allow these characters only.
+            Some(name)
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-/:_".contains(c)) =>
+            {
+                Err(Error::InvalidOptions(format!(
+                    "name `{name}` must be non-empty ASCII letters, digits, `-`, `/`, `:` or `_`"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The plugin's state, reached with [`SseExt::sse`].
+pub struct Sse {
+    client: reqwest::Client,
+    pub(crate) config: Config,
+    pub(crate) registry: Arc<Registry>,
+}
+
+impl Sse {
+    pub(crate) fn new(client: reqwest::Client, config: Config) -> Self {
+        Self {
+            client,
+            registry: Arc::new(Registry::new(config.max_connections_per_webview)),
+            config,
+        }
+    }
+
+    /// Opens a stream from Rust. Not subject to the webview scope nor to the forbidden
+    /// headers: Rust code is trusted. The connection lives as long as the returned stream.
+    pub fn connect(&self, request: Request) -> MessageStream {
+        let (tx, rx) = mpsc::channel(STREAM_QUEUE);
+        let task = self.spawn(request, None, StreamSink(tx), None);
+        MessageStream { rx, task }
+    }
+
+    /// The webview connections owned by `webview` (by label).
+    pub fn list(&self, webview: &str) -> Vec<ConnectionInfo> {
+        self.registry.list(webview)
+    }
+
+    /// Closes every connection of webview `webview`, kept alive or not: what happens when the
+    /// webview is destroyed, whatever window held it.
+    pub fn close_webview(&self, webview: &str) {
+        self.registry.close_webview(webview);
+    }
+
+    /// The page of webview `webview` goes away (reload or navigation; what the plugin's
+    /// page-load hook runs): its connections close, except kept-alive ones, which keep their
+    /// messages (bounded) for the next page's `attach`, for at most the keep-alive TTL.
+    pub fn page_unloaded(&self, webview: &str) {
+        self.registry.page_unloaded(webview);
+    }
+
+    /// Closes the connections of webviews that no longer exist and the kept-alive ones past
+    /// their TTL.
+    pub(crate) fn reap(&self) {
+        self.registry.reap(self.config.keep_alive_ttl);
+    }
+
+    /// A webview's `connect`: checked (options, forbidden headers, scope) before anything
+    /// changes, registered (which may replace the webview's connection of the same name), run.
+    pub(crate) fn open<R: Runtime>(
+        &self,
+        webview: &Webview<R>,
+        args: ConnectArgs,
+        scope: Scope,
+        channel: Channel<Message>,
+    ) -> Result<u32> {
+        let options = args.options.unwrap_or_default();
+        options.validate()?;
+        let mut request = Request::new(&args.url)?.options(options.stream)?;
+        if let Some(method) = args.method {
+            if !self.config.unsafe_headers {
+                headers::check_method(&method)?;
+            }
+            request = request.method(&method)?;
+        }
+        for (name, value) in args.headers.unwrap_or_default() {
+            if !self.config.unsafe_headers {
+                headers::check(&name, &value)?;
+            }
+            request = request.header(&name, &value)?;
+        }
+        if let Some(body) = args.body {
+            request = request.body(body);
+        }
+        request.headers_error = options.headers_error;
+        // Refused up front so the invoke rejects with the reason; redirects and reconnects are
+        // checked again inside the loop.
+        scope.check(request.url())?;
+
+        let emit = match (options.broadcast, &options.name) {
+            (true, Some(name)) => Some(broadcast(webview.app_handle().clone(), name)),
+            _ => None,
+        };
+        let outlet = Outlet::new(channel, options.keep_alive, self.config.backlog, emit);
+        let registration = Registration::new(
+            webview.label().to_string(),
+            alive(webview.clone()),
+            options.name,
+            options.keep_alive,
+            request.url().to_string(),
+            outlet.clone(),
+        );
+        let id = self.registry.register(registration)?;
+        let sink = OutletSink {
+            outlet,
+            headers_timeout: options
+                .refresh_headers
+                .then_some(self.config.headers_timeout),
+        };
+        let task = self.spawn(request, Some(scope), sink, Some(id));
+        self.registry.set_task(id, task);
+        Ok(id)
+    }
+
+    /// Spawns the loop; a registered connection is told when it ends.
+    fn spawn(
+        &self,
+        request: Request,
+        scope: Option<Scope>,
+        sink: impl Sink,
+        registered: Option<u32>,
+    ) -> JoinHandle<()> {
+        let client = self.client.clone();
+        let max_event_size = self.config.max_event_size;
+        let registry = self.registry.clone();
+        tauri::async_runtime::spawn(async move {
+            connection::run(client, request, scope, max_event_size, sink).await;
+            if let Some(id) = registered {
+                registry.finished(id);
+            }
+        })
+    }
+}
+
+/// Whether `webview` still exists, in whatever window holds it now: Tauri forgets a webview
+/// when it is closed or its window destroyed.
+fn alive<R: Runtime>(webview: Webview<R>) -> Alive {
+    Arc::new(move || {
+        let label = webview.label();
+        webview
+            .window()
+            .webviews()
+            .iter()
+            .any(|w| w.label() == label)
+    })
+}
+
+/// `broadcast`: a task emitting every message it is given as the Tauri event `eventsource://{name}`, to
+/// all webviews, in order; it ends with the connection's outlet.
+fn broadcast<R: Runtime>(app: AppHandle<R>, name: &str) -> Emit {
+    let event = format!("eventsource://{name}");
+    let (emit, mut messages) = mpsc::unbounded_channel::<Message>();
+    tauri::async_runtime::spawn(async move {
+        while let Some(message) = messages.recv().await {
+            // A failed emit concerns listeners only; the connection's own page decides.
+            let _ = app.emit(&event, &message);
+        }
+    });
+    emit
+}
+
+/// `app.sse()` on anything that can reach the app state.
+pub trait SseExt<R: Runtime> {
+    fn sse(&self) -> &Sse;
+}
+
+impl<R: Runtime, T: Manager<R>> SseExt<R> for T {
+    fn sse(&self) -> &Sse {
+        self.state::<Sse>().inner()
+    }
+}
+
+/// A connection opened from Rust: its messages, in order. Dropping it closes the connection.
+pub struct MessageStream {
+    rx: mpsc::Receiver<Message>,
+    task: JoinHandle<()>,
+}
+
+impl futures_core::Stream for MessageStream {
+    type Item = Message;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Message>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for MessageStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

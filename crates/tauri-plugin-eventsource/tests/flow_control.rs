@@ -1,0 +1,163 @@
+//! Flow control between the plugin and a webview (`ack` command, docs/architecture.md): a page
+//! slower than the stream holds the connection back instead of queueing without bound, and
+//! nothing is lost. Through Tauri's IPC on the mock runtime (`common::ipc`), against the bundled
+//! server. Prints a `figures` line: `cargo test -p tauri-plugin-eventsource --test flow_control -- --nocapture`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::ipc::{connect, invoke, Harness};
+use serde_json::{json, Value};
+
+/// The plugin's window (`sink::WINDOW`) and the page's ack step (`ACK_EVERY` of the TS package).
+const WINDOW: usize = 64;
+const ACK_EVERY: usize = WINDOW / 4;
+const EVENTS: u64 = 20_000;
+
+fn event_ids(messages: &[Value]) -> Vec<u64> {
+    messages
+        .iter()
+        .filter(|m| m["type"] == "events")
+        .flat_map(|m| m["events"].as_array().unwrap().iter())
+        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let a = h.webview("a");
+    // ~41 MB: far more than the window's messages and the loopback socket buffers can hold, so
+    // a paused connection must leave the server blocked on a full socket.
+    let url = h
+        .server
+        .sse(&format!("count={EVENTS}&size=2048&ids=1&tag=flood"));
+    // The idle watchdog times reads only: waiting for the page is not silence.
+    let options = json!({ "idleTimeout": 200, "retry": { "initialDelay": 10 } });
+    let id = connect(&a, &url, options, 1).unwrap();
+
+    // The page reads nothing: the plugin fills the window, then stops for as long as it takes.
+    let full = Instant::now() + Duration::from_secs(10);
+    while h.received("a", 1).len() < WINDOW {
+        assert!(Instant::now() < full, "the window never filled");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let until = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < until {
+        let sent = h.received("a", 1).len();
+        assert_eq!(sent, WINDOW, "messages sent without an ack");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let held = h.received("a", 1);
+    let paused = held.len();
+    let paused_events = event_ids(&held).len();
+    let paused_bytes: usize = held
+        .iter()
+        .filter(|m| m["type"] == "events")
+        .flat_map(|m| m["events"].as_array().unwrap().iter())
+        .map(|e| e["data"].as_str().unwrap().len())
+        .sum();
+    assert!((paused_events as u64) < EVENTS, "the whole flood went out");
+    let requests = h.requests("flood");
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0]["closed"], false, "the server finished sending");
+
+    // The page catches up, acking every ACK_EVERY messages as the TS transport does.
+    let (mut acked, mut max_in_flight) = (0, paused);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let received = loop {
+        let received = h.received("a", 1);
+        max_in_flight = max_in_flight.max(received.len() - acked);
+        if received.last().is_some_and(|m| m["type"] == "closed") {
+            break received;
+        }
+        while received.len() - acked >= ACK_EVERY {
+            // The connection may end between the snapshot and the ack (then it is not-found,
+            // which the TS transport ignores); a wrongly refused ack would stall the stream.
+            let ack = invoke(&a, "ack", json!({ "id": id, "count": ACK_EVERY }));
+            if let Err(error) = ack {
+                assert_eq!(error["kind"], "not-found");
+            }
+            acked += ACK_EVERY;
+        }
+        assert!(Instant::now() < deadline, "stalled at {}", received.len());
+        std::thread::sleep(Duration::from_millis(1));
+    };
+
+    assert!(max_in_flight <= WINDOW, "{max_in_flight} in flight");
+    let ids = event_ids(&received);
+    assert_eq!(ids, (1..=EVENTS).collect::<Vec<_>>(), "lost or repeated");
+    // The only errors are the end: the server ends the stream, the resume past the last event
+    // answers 204. No idle timeout fired while the page held the connection back.
+    let errors: Vec<(&Value, &Value)> = received
+        .iter()
+        .filter(|m| m["type"] == "error")
+        .map(|m| (&m["error"]["kind"], &m["reconnectIn"]))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].0, "network");
+    assert_eq!(*errors[1].0, json!("http-status"), "{errors:?}");
+    assert!(errors[1].1.is_null(), "204 is fatal");
+    println!(
+        "figures flow_control: {}",
+        json!({ "window": WINDOW, "maxInFlight": max_in_flight,
+            "pausedMessages": paused, "pausedEvents": paused_events, "pausedDataBytes": paused_bytes,
+            "messages": received.len(), "events": ids.len() })
+    );
+}
+
+#[test]
+fn a_broadcast_is_emitted_at_its_owners_pace_and_kept_within_the_bound_while_detached() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Listener;
+    use tauri_plugin_eventsource::SseExt;
+
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new().keep_alive_buffer(100));
+    let a = h.webview("a");
+    let heard = Arc::new(Mutex::new(0usize));
+    let counter = heard.clone();
+    h.app.listen_any("eventsource://flood", move |_| {
+        *counter.lock().unwrap() += 1
+    });
+    let url = h
+        .server
+        .sse(&format!("count={EVENTS}&size=100&ids=1&tag=broadcast"));
+    let options = json!({ "broadcast": true, "keepAlive": true, "name": "flood" });
+    connect(&a, &url, options, 1).unwrap();
+
+    // The owner page acks nothing: the listeners hear what it received, one window.
+    let full = Instant::now() + Duration::from_secs(20);
+    while h.received("a", 1).len() < WINDOW {
+        assert!(
+            Instant::now() < full,
+            "the window never filled: {} received, {} heard",
+            h.received("a", 1).len(),
+            heard.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.received("a", 1).len(), WINDOW);
+    assert_eq!(
+        *heard.lock().unwrap(),
+        WINDOW,
+        "emitted beyond the owner's window"
+    );
+
+    // Detached, the connection reads on into its bounded backlog and emits nothing.
+    h.app.sse().page_unloaded("a");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h.requests("broadcast").iter().any(|r| r["closed"] == false) {
+        assert!(Instant::now() < deadline, "the stream never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let listed = h.app.sse().list("a");
+    assert!(listed[0].buffered_events <= 100, "{listed:?}");
+    assert_eq!(*heard.lock().unwrap(), WINDOW, "emitted while detached");
+    println!(
+        "figures flow_control broadcast: {}",
+        json!({ "heardWhileOwnerBehind": WINDOW, "heardWhileDetached": 0,
+            "keptEvents": listed[0].buffered_events, "droppedEvents": listed[0].dropped })
+    );
+}
