@@ -1,4 +1,12 @@
-const COMMANDS: &[&str] = &["connect", "close", "attach", "ack", "set_headers", "list"];
+const COMMANDS: &[&str] = &[
+    "connect",
+    "close",
+    "attach",
+    "ack",
+    "set_headers",
+    "network",
+    "list",
+];
 
 /// An entry of the `eventsource` scope (kept in sync with `src/scope.rs`, which parses it).
 #[allow(dead_code)] // only its schema is used

@@ -12,6 +12,7 @@ use crate::{
     connection::{HeadersAnswer, Message},
     error::Result,
     headers,
+    network::NetworkSignal,
     registry::ConnectionInfo,
     scope::{Scope, ScopeEntry},
     sink::{ACK_EVERY, PROTOCOL, WINDOW},
@@ -145,6 +146,20 @@ pub(crate) fn set_headers<R: Runtime>(
     };
     sse.registry.set_headers(webview.label(), id, answer)?;
     forbidden.map_or(Ok(()), Err)
+}
+
+/// The page's news of the machine's network (its `online`/`offline` events, a wake it detected)
+/// for connection `id`: heard by that connection only.
+#[command]
+pub(crate) fn network<R: Runtime>(
+    webview: Webview<R>,
+    id: u32,
+    signal: NetworkSignal,
+) -> Result<()> {
+    webview
+        .state::<Sse>()
+        .registry
+        .network(webview.label(), id, signal)
 }
 
 #[command]

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::{
     error::{Error, Result, ERROR_BODY_BYTES},
+    network::{NetworkSignal, Signals, WAKE_GRACE},
     parser::{Event, Item, Parser},
     retry::{parse_retry_after, RetryPolicy},
     scope::{normalize, Scope},
@@ -57,8 +58,9 @@ pub enum Message {
     Closed,
 }
 
-/// Options of the stream itself (wire: `maxEventSize`, `lastEventId`, `retry`, `idleTimeout`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// Options of the stream itself (wire: `maxEventSize`, `lastEventId`, `retry`, `idleTimeout`,
+/// `networkAware`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StreamOptions {
     /// Bytes; `None` = the plugin's default (8 MiB unless the Builder says otherwise).
@@ -68,6 +70,22 @@ pub struct StreamOptions {
     pub retry: RetryPolicy,
     /// Ms of silence (no byte, not even a comment) before reconnecting; `None` = never.
     pub idle_timeout: Option<u64>,
+    /// Heed the network (default true): a reconnect wait ends when the network is back or the
+    /// machine wakes, attempts pause while offline and do not count then, and a connection
+    /// silent since a wake is reestablished at once (docs/architecture.md "Network awareness").
+    pub network_aware: bool,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        Self {
+            max_event_size: None,
+            last_event_id: None,
+            retry: RetryPolicy::default(),
+            idle_timeout: None,
+            network_aware: true,
+        }
+    }
 }
 
 impl StreamOptions {
@@ -183,6 +201,8 @@ enum Outcome {
         error: Error,
         retry_after: Option<u64>,
     },
+    /// Reestablish without waiting: the connection died while the machine slept.
+    ReconnectNow(Error),
     /// Fail the connection.
     Fatal(Error),
     /// The sink has no reader any more.
@@ -196,6 +216,7 @@ pub(crate) async fn run(
     request: Request,
     scope: Option<Scope>,
     default_max_event_size: usize,
+    mut signals: Signals,
     mut sink: impl Sink,
 ) {
     let options = &request.options;
@@ -221,6 +242,10 @@ pub(crate) async fn run(
         .clone()
         .map(|message| reconnect(Error::Headers(message)));
     loop {
+        // While the system says it is offline, no attempt is made (nor counted): wait for online.
+        while signals.offline() {
+            signals.next().await;
+        }
         let refreshed = if let Some(failed) = failed_at_connect.take() {
             Some(failed)
         } else if reconnecting {
@@ -230,26 +255,39 @@ pub(crate) async fn run(
         };
         let outcome = match refreshed {
             Some(outcome) => outcome,
-            None => connection.attempt(&mut sink, &mut attempt).await,
+            None => {
+                connection
+                    .attempt(&mut sink, &mut attempt, &mut signals)
+                    .await
+            }
         };
         reconnecting = true;
-        let (error, retry_after) = match outcome {
+        let (error, retry_after, now) = match outcome {
             Outcome::Gone => return,
             Outcome::Fatal(error) => return fail(&mut sink, error).await,
-            Outcome::Reconnect { error, retry_after } => (error, retry_after),
+            Outcome::Reconnect { error, retry_after } => (error, retry_after, false),
+            Outcome::ReconnectNow(error) => (error, None, true),
         };
-        attempt = attempt.saturating_add(1);
-        if policy.exhausted(attempt) {
+        // A failure while the system says it is offline is no strike against the server.
+        let offline = signals.offline();
+        if !offline {
+            attempt = attempt.saturating_add(1);
+        }
+        if !offline && policy.exhausted(attempt) {
             let attempts = attempt - 1;
             let last = Box::new(error);
             return fail(&mut sink, Error::MaxAttempts { attempts, last }).await;
         }
-        let delay = policy.delay(
-            connection.reconnection_time,
-            attempt,
-            retry_after,
-            fastrand::f64(),
-        );
+        let delay = if now {
+            0
+        } else {
+            policy.delay(
+                connection.reconnection_time,
+                attempt.max(1),
+                retry_after,
+                fastrand::f64(),
+            )
+        };
         let message = Message::Error {
             error,
             reconnect_in: Some(delay),
@@ -257,7 +295,15 @@ pub(crate) async fn run(
         if !sink.send(message).await {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+        let wait = tokio::time::sleep(Duration::from_millis(delay));
+        tokio::pin!(wait);
+        // The network coming back, or a wake, ends the wait: the reason for it may be gone.
+        loop {
+            tokio::select! {
+                () = &mut wait => break,
+                signal = signals.next() => if signal != NetworkSignal::Offline { break },
+            }
+        }
     }
 }
 
@@ -308,8 +354,13 @@ impl Connection<'_> {
     }
 
     /// One request: open it, then read until it ends. `attempt` is reset on a successful open.
-    async fn attempt(&mut self, sink: &mut impl Sink, attempt: &mut u32) -> Outcome {
-        let response = match self.with_idle_timeout(self.open()).await {
+    async fn attempt(
+        &mut self,
+        sink: &mut impl Sink,
+        attempt: &mut u32,
+        signals: &mut Signals,
+    ) -> Outcome {
+        let response = match guard(self.idle, signals, self.open()).await {
             Ok(Ok(response)) => response,
             Ok(Err(outcome)) | Err(outcome) => return outcome,
         };
@@ -351,7 +402,7 @@ impl Connection<'_> {
         if !sink.send(open).await {
             return Outcome::Gone;
         }
-        let outcome = self.read(response, sink).await;
+        let outcome = self.read(response, sink, signals).await;
         // spec: pending data of an unterminated block is discarded at the end of the stream
         self.parser.reset();
         outcome
@@ -440,10 +491,15 @@ impl Connection<'_> {
     }
 
     /// Reads the body until the stream ends, sending the events of each read as one batch.
-    async fn read(&mut self, mut response: reqwest::Response, sink: &mut impl Sink) -> Outcome {
+    async fn read(
+        &mut self,
+        mut response: reqwest::Response,
+        sink: &mut impl Sink,
+        signals: &mut Signals,
+    ) -> Outcome {
         let mut items = Vec::new();
         loop {
-            let mut ended = match self.with_idle_timeout(response.chunk()).await {
+            let mut ended = match guard(self.idle, signals, response.chunk()).await {
                 Ok(read) => self.consume(read, &mut items),
                 Err(timeout) => Some(timeout),
             };
@@ -551,19 +607,39 @@ impl Connection<'_> {
         }
         messages
     }
+}
 
-    /// Bounds `future` by the idle timeout; expiry means reconnecting.
-    async fn with_idle_timeout<T>(
-        &self,
-        future: impl std::future::Future<Output = T>,
-    ) -> std::result::Result<T, Outcome> {
-        let Some(idle) = self.idle else {
-            return Ok(future.await);
-        };
-        tokio::time::timeout(idle, future)
-            .await
-            .map_err(|_| reconnect(Error::IdleTimeout(idle.as_millis() as u64)))
+/// Bounds one wait of an attempt (the response, the next read) by the idle timeout, whose expiry
+/// means reconnecting, and by a wake: a connection that shows no sign of life within
+/// [`WAKE_GRACE`] of it most likely died while the machine slept (the peer forgot it, the route
+/// changed, no reset ever comes), so it is reestablished at once.
+async fn guard<T>(
+    idle: Option<Duration>,
+    signals: &mut Signals,
+    future: impl std::future::Future<Output = T>,
+) -> std::result::Result<T, Outcome> {
+    let expired = async {
+        match idle {
+            Some(idle) => tokio::time::sleep(idle).await,
+            None => std::future::pending().await,
+        }
+    };
+    let asleep = async {
+        while signals.next().await != NetworkSignal::Wake {}
+        tokio::time::sleep(WAKE_GRACE).await;
+    };
+    let result = tokio::select! {
+        biased;
+        value = future => Ok(value),
+        () = expired => Err(reconnect(Error::IdleTimeout(idle.map_or(0, |d| d.as_millis() as u64)))),
+        () = asleep => Err(Outcome::ReconnectNow(Error::Network(
+            "no data since the machine woke from sleep".into(),
+        ))),
+    };
+    if result.is_ok() {
+        signals.mark_seen();
     }
+    result
 }
 
 fn reconnect(error: Error) -> Outcome {

@@ -32,6 +32,7 @@ mod commands;
 mod connection;
 mod error;
 mod headers;
+mod network;
 pub mod parser;
 mod registry;
 mod retry;
@@ -41,10 +42,12 @@ mod state;
 
 pub use connection::{Message, Request, StreamOptions};
 pub use error::{Error, ErrorKind, Result};
+pub use network::NetworkSignal;
 pub use registry::ConnectionInfo;
 pub use retry::{parse_retry_after, RetryPolicy};
 pub use state::{MessageStream, Sse, SseExt};
 
+use network::{SystemClocks, WakeDetector, WAKE_TICK};
 use state::Config;
 
 /// Configures the plugin; [`init`] uses the defaults.
@@ -119,6 +122,7 @@ impl Builder {
                 commands::attach,
                 commands::ack,
                 commands::set_headers,
+                commands::network,
                 commands::list,
             ])
             .setup(move |app, _api| {
@@ -136,12 +140,25 @@ impl Builder {
                 // No event tells a plugin that a webview was closed inside a window that stays
                 // (`Webview::close`): a periodic check finds connections whose webview is gone,
                 // and kept-alive ones past their TTL.
-                let app = app.clone();
+                let reaper = app.clone();
                 tauri::async_runtime::spawn(async move {
                     let mut tick = tokio::time::interval(every);
                     loop {
                         tick.tick().await;
-                        app.state::<Sse>().reap();
+                        reaper.state::<Sse>().reap();
+                    }
+                });
+                // A timer that fires far later on the wall clock than on the monotonic one: the
+                // machine slept, and connections that were open may be dead without a reset.
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let mut detector = WakeDetector::new(SystemClocks);
+                    let mut tick = tokio::time::interval(WAKE_TICK);
+                    loop {
+                        tick.tick().await;
+                        if detector.check() {
+                            app.state::<Sse>().network_changed(NetworkSignal::Wake);
+                        }
                     }
                 });
                 Ok(())

@@ -14,6 +14,7 @@ use tauri::async_runtime::JoinHandle;
 use crate::{
     connection::HeadersAnswer,
     error::{Error, Result},
+    network::{NetworkSignal, NetworkSource},
     sink::{tell_replaced, Outlet},
 };
 
@@ -46,6 +47,8 @@ pub(crate) struct Registration {
     pub(crate) keep_alive: bool,
     pub(crate) url: String,
     pub(crate) outlet: Arc<Outlet>,
+    /// What the page forwards of the network (`network` command) to this connection.
+    network: NetworkSource,
     task: Option<JoinHandle<()>>,
     /// The loop ended and a page has not received everything yet: kept for `attach` only, it no
     /// longer counts toward the limit.
@@ -60,6 +63,7 @@ impl Registration {
         keep_alive: bool,
         url: String,
         outlet: Arc<Outlet>,
+        network: NetworkSource,
     ) -> Self {
         Self {
             webview,
@@ -68,6 +72,7 @@ impl Registration {
             keep_alive,
             url,
             outlet,
+            network,
             task: None,
             finished: false,
         }
@@ -218,6 +223,18 @@ impl Registry {
     /// another webview's connection is `not-found`.
     pub(crate) fn set_headers(&self, webview: &str, id: u32, answer: HeadersAnswer) -> Result<()> {
         self.outlet(webview, id)?.answer_headers(answer);
+        Ok(())
+    }
+
+    /// The page of `webview` tells connection `id` of a change in the machine's network; like
+    /// `close`, another webview's connection is `not-found`.
+    pub(crate) fn network(&self, webview: &str, id: u32, signal: NetworkSignal) -> Result<()> {
+        self.table
+            .lock()
+            .unwrap()
+            .owned(webview, id)?
+            .network
+            .send(signal);
         Ok(())
     }
 
@@ -423,6 +440,7 @@ mod tests {
             keep_alive,
             "http://127.0.0.1/sse".into(),
             outlet.clone(),
+            NetworkSource::default(),
         );
         let id = registry.register(registration)?;
         Ok(Fed { id, outlet })

@@ -14,6 +14,7 @@ use crate::{
     connection::{self, Message, Request, StreamOptions},
     error::{Error, Result},
     headers,
+    network::{NetworkSignal, NetworkSource, Signals},
     registry::{Alive, ConnectionInfo, Registration, Registry},
     scope::Scope,
     sink::{BacklogBound, Emit, Outlet, OutletSink, Sink, StreamSink},
@@ -109,6 +110,8 @@ pub struct Sse {
     client: reqwest::Client,
     pub(crate) config: Config,
     pub(crate) registry: Arc<Registry>,
+    /// The app's network signals, heard by every connection.
+    network: NetworkSource,
 }
 
 impl Sse {
@@ -117,14 +120,25 @@ impl Sse {
             client,
             registry: Arc::new(Registry::new(config.max_connections_per_webview)),
             config,
+            network: NetworkSource::default(),
         }
+    }
+
+    /// Tells every connection (opened with `network_aware`, the default) of a change in the
+    /// machine's network: after `Online` or `Wake` a connection waiting to reconnect tries at
+    /// once; while `Offline` no attempt is made or counted; after `Wake` an open connection that
+    /// receives nothing within a second is reestablished. The plugin detects wakes itself;
+    /// an app with an OS source of online/offline (or wake) events forwards them here.
+    pub fn network_changed(&self, signal: NetworkSignal) {
+        self.network.send(signal);
     }
 
     /// Opens a stream from Rust. Not subject to the webview scope nor to the forbidden
     /// headers: Rust code is trusted. The connection lives as long as the returned stream.
     pub fn connect(&self, request: Request) -> MessageStream {
         let (tx, rx) = mpsc::channel(STREAM_QUEUE);
-        let task = self.spawn(request, None, StreamSink(tx), None);
+        let signals = self.signals(&request, None);
+        let task = self.spawn(request, None, signals, StreamSink(tx), None);
         MessageStream { rx, task }
     }
 
@@ -189,6 +203,9 @@ impl Sse {
             _ => None,
         };
         let outlet = Outlet::new(channel, options.keep_alive, self.config.backlog, emit);
+        // What the page forwards through the `network` command reaches this connection only.
+        let page_network = NetworkSource::default();
+        let signals = self.signals(&request, Some(&page_network));
         let registration = Registration::new(
             webview.label().to_string(),
             alive(webview.clone()),
@@ -196,6 +213,7 @@ impl Sse {
             options.keep_alive,
             request.url().to_string(),
             outlet.clone(),
+            page_network,
         );
         let id = self.registry.register(registration)?;
         let sink = OutletSink {
@@ -204,9 +222,19 @@ impl Sse {
                 .refresh_headers
                 .then_some(self.config.headers_timeout),
         };
-        let task = self.spawn(request, Some(scope), sink, Some(id));
+        let task = self.spawn(request, Some(scope), signals, sink, Some(id));
         self.registry.set_task(id, task);
         Ok(id)
+    }
+
+    /// What `request`'s loop hears of the network: the app's signals and its page's, unless it
+    /// was opened with `network_aware: false`.
+    fn signals(&self, request: &Request, page: Option<&NetworkSource>) -> Signals {
+        if request.options.network_aware {
+            Signals::new(Some(&self.network), page)
+        } else {
+            Signals::new(None, None)
+        }
     }
 
     /// Spawns the loop; a registered connection is told when it ends.
@@ -214,6 +242,7 @@ impl Sse {
         &self,
         request: Request,
         scope: Option<Scope>,
+        signals: Signals,
         sink: impl Sink,
         registered: Option<u32>,
     ) -> JoinHandle<()> {
@@ -221,7 +250,7 @@ impl Sse {
         let max_event_size = self.config.max_event_size;
         let registry = self.registry.clone();
         tauri::async_runtime::spawn(async move {
-            connection::run(client, request, scope, max_event_size, sink).await;
+            connection::run(client, request, scope, max_event_size, signals, sink).await;
             if let Some(id) = registered {
                 registry.finished(id);
             }

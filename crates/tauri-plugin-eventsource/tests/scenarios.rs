@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::{collect_until, Server};
 use serde_json::{json, Value};
 use tauri::test::{mock_builder, mock_context, noop_assets};
-use tauri_plugin_eventsource::{Message, Request, SseExt, StreamOptions};
+use tauri_plugin_eventsource::{Message, NetworkSignal, Request, SseExt, StreamOptions};
 
 /// `open-after-N-events` ends the run once N events arrived; else it lasts until `closed`.
 fn events_wanted(final_state: &str) -> Option<usize> {
@@ -46,11 +46,28 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
     let wanted = events_wanted(scenario["expect"]["final"].as_str().unwrap());
     let (mut ids, mut opens, mut errors) = (Vec::new(), 0, Vec::new());
     let mut final_state = String::new();
+    // The machine's network as the scenario plays it: the system speaks once the nth open,
+    // event or error was observed.
+    let network = scenario["network"].as_array().cloned().unwrap_or_default();
+    let play = |on: &str, from: usize, to: usize| {
+        for step in &network {
+            let nth = step["nth"].as_u64().unwrap() as usize;
+            if step["on"] == on && from < nth && nth <= to {
+                let signal: NetworkSignal = serde_json::from_value(step["signal"].clone()).unwrap();
+                app.sse().network_changed(signal);
+            }
+        }
+    };
     collect_until(&mut stream, |message| {
         match message {
-            Message::Open { .. } => opens += 1,
+            Message::Open { .. } => {
+                opens += 1;
+                play("open", opens - 1, opens);
+            }
             Message::Events { events } => {
-                ids.extend(events.iter().map(|e| e.id.clone().unwrap_or_default()))
+                let before = ids.len();
+                ids.extend(events.iter().map(|e| e.id.clone().unwrap_or_default()));
+                play("event", before, ids.len());
             }
             Message::Error {
                 error,
@@ -66,6 +83,7 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
                     }
                 }
                 errors.push(shape);
+                play("error", errors.len() - 1, errors.len());
             }
             Message::Closed => final_state = "closed".into(),
             _ => {}

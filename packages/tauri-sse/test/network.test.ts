@@ -6,43 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { SystemNetwork, setSystemNetwork, WAKE_GAP, type NetworkMonitor, type NetworkSignal } from '../src/core/network.js';
+import { SystemNetwork, setSystemNetwork, WAKE_GAP, type NetworkSignal } from '../src/core/network.js';
 import { EventSource, type FetchLike, type SseErrorEvent } from '../src/index.js';
+import { useMachine } from './helpers/machine.js';
 import { uniqueTag, useServer } from './helpers/server.js';
 import { collect, sleep, until } from './helpers/wait.js';
 
 const server = useServer();
 const sse = (query: string) => `${server().url}/sse?${query}`;
-
-/** The machine as the test plays it. */
-class Machine implements NetworkMonitor {
-  #online = true;
-  readonly #listeners = new Set<(signal: NetworkSignal) => void>();
-
-  online(): boolean {
-    return this.#online;
-  }
-
-  subscribe(listener: (signal: NetworkSignal) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  set(online: boolean): void {
-    this.#online = online;
-    this.emit(online ? 'online' : 'offline');
-  }
-
-  emit(signal: NetworkSignal): void {
-    for (const listener of this.#listeners) listener(signal);
-  }
-}
-
-function useMachine(): Machine {
-  const machine = new Machine();
-  setSystemNetwork(machine);
-  return machine;
-}
 
 afterEach(() => setSystemNetwork(undefined));
 

@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
+import { setSystemNetwork, type NetworkSignal } from '../src/core/network.js';
 import { EventSource, type SourceInit, type SseErrorEvent } from '../src/index.js';
+import { useMachine } from './helpers/machine.js';
 import { uniqueTag, useServer } from './helpers/server.js';
 import { until } from './helpers/wait.js';
 
@@ -23,6 +25,7 @@ interface Scenario {
   name: string;
   query: string;
   options: SourceInit;
+  network?: { on: 'open' | 'event' | 'error'; nth: number; signal: NetworkSignal }[];
   expect: Observed;
 }
 
@@ -31,6 +34,7 @@ const { scenarios } = JSON.parse(
 ) as { scenarios: Scenario[] };
 
 const server = useServer();
+afterEach(() => setSystemNetwork(undefined));
 
 /** `open-after-N-events` ends the run once N events arrived; else the run lasts until CLOSED. */
 function eventsWanted(final: string): number | undefined {
@@ -41,10 +45,17 @@ function eventsWanted(final: string): number | undefined {
 async function observe(scenario: Scenario): Promise<Observed> {
   const tag = uniqueTag();
   const query = scenario.query.replaceAll('{origin}', server().url).replaceAll('{tag}', tag);
+  const machine = useMachine();
   const es = new EventSource(`${server().url}/sse?${query}`, { ...scenario.options, transport: 'fetch' });
   const seen: Observed = { ids: [], opens: 0, errors: [], final: '' };
-  es.onopen = () => seen.opens++;
-  es.onmessage = (e) => seen.ids.push(e.lastEventId);
+  // The system speaks once the loop has acted on what was observed (a reconnect wait has begun).
+  const played = (on: 'open' | 'event' | 'error', nth: number) => {
+    for (const step of scenario.network ?? []) {
+      if (step.on === on && step.nth === nth) setTimeout(() => machine.say(step.signal), 0);
+    }
+  };
+  es.onopen = () => played('open', ++seen.opens);
+  es.onmessage = (e) => played('event', seen.ids.push(e.lastEventId));
   es.onerror = (e) => {
     const { kind, status, body } = (e as SseErrorEvent).error;
     // Any status or body an error carries is part of the shape: both loops must attach the same.
@@ -54,6 +65,7 @@ async function observe(scenario: Scenario): Promise<Observed> {
       ...(body !== undefined ? { body } : {}),
       fatal: es.readyState === EventSource.CLOSED,
     });
+    played('error', seen.errors.length);
   };
   const wanted = eventsWanted(scenario.expect.final);
   try {
