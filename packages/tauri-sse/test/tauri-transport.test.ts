@@ -4,6 +4,8 @@ import { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { attach, attachSource, EventSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
 import type { WireMessage } from '../src/tauri/commands.js';
+import { setSystemNetwork } from '../src/core/network.js';
+import { useMachine } from './helpers/machine.js';
 import { uniqueTag, useServer } from './helpers/server.js';
 import { collect, until } from './helpers/wait.js';
 
@@ -467,6 +469,57 @@ describe('protocol handshake', () => {
     plugin.send(channel, { type: 'error', error: { kind: 'replaced', message } }, { type: 'closed' });
     await until(() => es.readyState === EventSource.CLOSED, 2000, 'the source to close');
     assert.deepEqual(seen, ['error replaced status=undefined reconnect=false state=2']);
+  });
+});
+
+describe('network forwarding', () => {
+  afterEach(() => {
+    clearMocks();
+    setSystemNetwork(undefined);
+  });
+
+  it("forwards the page's online, offline and wake to its own connection, and nothing once closed", async () => {
+    const machine = useMachine();
+    const plugin = new FakePlugin({ connect: () => 7, network: () => null });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    await plugin.channel();
+    await flush();
+    machine.say('offline');
+    machine.say('online');
+    machine.say('wake');
+    await until(() => plugin.args('network').length === 3, 2000, 'three network commands');
+    assert.deepEqual(plugin.args('network'), [
+      { id: 7, signal: 'offline' },
+      { id: 7, signal: 'online' },
+      { id: 7, signal: 'wake' },
+    ]);
+    es.close();
+    machine.say('wake');
+    await flush();
+    assert.equal(plugin.args('network').length, 3);
+  });
+
+  it('tells the plugin at once when the page is offline as the connection opens', async () => {
+    const machine = useMachine();
+    machine.set(false);
+    const plugin = new FakePlugin({ connect: () => 8, network: () => null });
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    await until(() => plugin.args('network').length === 1, 2000, 'the network command');
+    assert.deepEqual(plugin.args('network'), [{ id: 8, signal: 'offline' }]);
+    es.close();
+  });
+
+  it('networkAware: false reaches the plugin and forwards nothing', async () => {
+    const machine = useMachine();
+    const plugin = new FakePlugin({ connect: () => 9, network: () => null });
+    const es = new EventSource(URL_, { transport: 'tauri', networkAware: false });
+    await plugin.channel();
+    await flush();
+    machine.say('wake');
+    await flush();
+    assert.equal((plugin.args('connect')[0]?.options as { networkAware?: boolean }).networkAware, false);
+    assert.deepEqual(plugin.args('network'), []);
+    es.close();
   });
 });
 

@@ -4,6 +4,7 @@
 import type { Channel } from '@tauri-apps/api/core';
 import { SseError, type WireError } from '../core/errors.js';
 import type { SourceMessage } from '../core/messages.js';
+import type { NetworkSignal } from '../core/network.js';
 import type { RetryPolicy } from '../core/retry.js';
 
 /** `options` of `connect`, camelCase as the plugin deserializes them. */
@@ -19,6 +20,8 @@ export interface ConnectOptions {
   refreshHeaders?: boolean;
   /** The headers function threw at connect, with this message: the first attempt failed (kind `headers`). */
   headersError?: string;
+  /** False: the plugin's loop ignores the network (default true). */
+  networkAware?: boolean;
 }
 
 export interface ConnectArgs {
@@ -126,6 +129,11 @@ export function ack(id: number, count: number): Promise<null> {
 
 export function setHeaders(id: number, answer: HeadersAnswer): Promise<null> {
   return call('set_headers', () => ({ id, ...answer }));
+}
+
+/** The page's news of the machine's network, for connection `id` only. */
+export function network(id: number, signal: NetworkSignal): Promise<null> {
+  return call('network', () => ({ id, signal }));
 }
 
 export function close(id: number): Promise<null> {

@@ -1,6 +1,7 @@
 import { SseError } from '../core/errors.js';
 import { resolveHeaders } from '../core/headers.js';
 import type { MessageSink, SourceMessage } from '../core/messages.js';
+import { systemNetwork, type NetworkMonitor, type NetworkSignal } from '../core/network.js';
 import type { HeadersSource, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
 import * as commands from '../tauri/commands.js';
 
@@ -24,7 +25,7 @@ export const tauriTransport: Transport = {
       throw new TypeError(`tauri-sse: the tauri transport sends a string body only, got ${Object.prototype.toString.call(body)}; serialize it first`);
     }
     const headers = typeof request.headers === 'function' ? request.headers : undefined;
-    const connection = new IpcConnection(sink, headers);
+    const connection = new IpcConnection(sink, headers, networkOf(request));
     connection.start(async (onMessage) => {
       const args = await connectArgs(request, body ?? undefined);
       // close() came while a headers function was pending: no request goes out.
@@ -43,12 +44,17 @@ export const tauriTransport: Transport = {
 export function attachTransport(name: string): Transport {
   return {
     name: 'tauri',
-    connect(_request: SourceRequest, sink: MessageSink): TransportConnection {
-      const connection = new IpcConnection(sink);
+    connect(request: SourceRequest, sink: MessageSink): TransportConnection {
+      const connection = new IpcConnection(sink, undefined, networkOf(request));
       connection.start((onMessage) => commands.attach(name, onMessage));
       return connection;
     },
   };
+}
+
+/** The monitor whose news the plugin's loop should hear, unless the source opted out. */
+function networkOf(request: SourceRequest): NetworkMonitor | undefined {
+  return request.networkAware ? systemNetwork() : undefined;
 }
 
 /**
@@ -70,10 +76,14 @@ class IpcConnection implements TransportConnection {
   #ended = false;
   /** Channel messages processed and not yet acknowledged. */
   #processed = 0;
+  /** The page's network news, forwarded to the plugin's loop once the connection has an id. */
+  readonly #network: NetworkMonitor | undefined;
+  #unlisten: (() => void) | undefined;
 
-  constructor(sink: MessageSink, headers?: HeadersSource) {
+  constructor(sink: MessageSink, headers: HeadersSource | undefined, network: NetworkMonitor | undefined) {
     this.#sink = sink;
     this.#headers = headers;
+    this.#network = network;
   }
 
   get closed(): boolean {
@@ -95,9 +105,10 @@ class IpcConnection implements TransportConnection {
       if (protocol !== commands.PROTOCOL) throw commands.protocolMismatch(protocol);
       this.#ackEvery = ackEvery;
       // close() came while the command was in flight: close now, so nothing leaks.
-      if (this.#closed) this.#closeRemote();
+      if (this.#closed) return this.#closeRemote();
       // Messages may arrive before the id: the plugin waits for their acks.
-      else this.#ack();
+      this.#ack();
+      if (this.#network !== undefined) this.#listen(id, this.#network);
     };
     run().catch((error: unknown) => {
       this.#fail(error instanceof SseError ? error : new SseError('unavailable', String(error), { cause: error }));
@@ -107,7 +118,22 @@ class IpcConnection implements TransportConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unlisten?.();
     this.#closeRemote();
+  }
+
+  /**
+   * The plugin's loop hears what the page hears: `online`/`offline` and wakes (its own wake
+   * detector may not run, e.g. while the webview is suspended). Heard by this connection only.
+   */
+  #listen(id: number, network: NetworkMonitor): void {
+    const tell = (signal: NetworkSignal) => {
+      if (this.#closed || this.#ended) return this.#unlisten?.();
+      // `not-found`: the connection ended meanwhile.
+      void commands.network(id, signal).catch(() => undefined);
+    };
+    this.#unlisten = network.subscribe(tell);
+    if (!network.online()) tell('offline');
   }
 
   /** A channel message: forwarded now, counted as processed once the core is done with it. */
@@ -123,7 +149,10 @@ class IpcConnection implements TransportConnection {
 
   #forward(message: SourceMessage): void | Promise<void> {
     if (this.#closed) return;
-    if (message.type === 'closed' || (message.type === 'error' && message.reconnectIn === undefined)) this.#ended = true;
+    if (message.type === 'closed' || (message.type === 'error' && message.reconnectIn === undefined)) {
+      this.#ended = true;
+      this.#unlisten?.();
+    }
     return this.#sink(message);
   }
 
@@ -170,6 +199,7 @@ class IpcConnection implements TransportConnection {
   #closeRemote(): void {
     if (this.#id === undefined || this.#ended) return;
     this.#ended = true;
+    this.#unlisten?.();
     // `not-found` means the plugin already ended it; nothing else can be done about a failure here.
     void commands.close(this.#id).catch(() => undefined);
   }
@@ -188,6 +218,7 @@ async function connectArgs(request: SourceRequest, body: string | undefined): Pr
   if (request.keepAlive !== undefined) options.keepAlive = request.keepAlive;
   if (request.name !== undefined) options.name = request.name;
   if (request.broadcast !== undefined) options.broadcast = request.broadcast;
+  if (!request.networkAware) options.networkAware = false;
   if (typeof request.headers === 'function') options.refreshHeaders = true;
   const args: commands.ConnectArgs = { url: request.url, options };
   if (request.method !== undefined) args.method = request.method;
