@@ -2,6 +2,7 @@ const COMMANDS: &[&str] = &[
     "connect",
     "close",
     "attach",
+    "join",
     "ack",
     "set_headers",
     "network",

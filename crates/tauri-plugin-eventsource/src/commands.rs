@@ -73,23 +73,33 @@ pub(crate) async fn connect<R: Runtime>(
     args: Payload<ConnectArgs>,
     on_message: Channel<Message>,
 ) -> Result<Handshake> {
-    let scope = Scope::new(
-        command_scope
-            .allows()
-            .iter()
-            .chain(global_scope.allows())
-            .cloned()
-            .collect(),
-        command_scope
-            .denies()
-            .iter()
-            .chain(global_scope.denies())
-            .cloned()
-            .collect(),
-    );
     let sse = webview.state::<Sse>();
+    let scope = scope_of(&command_scope, &global_scope);
     sse.open(&webview, args.0, scope, on_message)
         .map(Handshake::new)
+}
+
+/// Subscribes the page to the shared connection `name` (opened with `shared`, by any page of
+/// the app), if this webview's own scope allows its URL. Asynchronous like `attach`.
+#[command]
+pub(crate) async fn join<R: Runtime>(
+    webview: Webview<R>,
+    command_scope: CommandScope<ScopeEntry>,
+    global_scope: GlobalScope<ScopeEntry>,
+    name: String,
+    on_message: Channel<Message>,
+) -> Result<Handshake> {
+    let sse = webview.state::<Sse>();
+    let scope = scope_of(&command_scope, &global_scope);
+    sse.join_webview(&webview, &name, scope, on_message)
+        .map(Handshake::new)
+}
+
+/// The URLs the calling webview's capabilities allow, for this command and the plugin.
+fn scope_of(command: &CommandScope<ScopeEntry>, global: &GlobalScope<ScopeEntry>) -> Scope {
+    let allow = command.allows().iter().chain(global.allows());
+    let deny = command.denies().iter().chain(global.denies());
+    Scope::new(allow.cloned().collect(), deny.cloned().collect())
 }
 
 #[command]

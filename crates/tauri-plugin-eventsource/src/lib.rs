@@ -37,6 +37,7 @@ pub mod parser;
 mod registry;
 mod retry;
 mod scope;
+mod shared;
 mod sink;
 mod state;
 
@@ -123,6 +124,7 @@ impl Builder {
                 commands::ack,
                 commands::set_headers,
                 commands::network,
+                commands::join,
                 commands::list,
             ])
             .setup(move |app, _api| {

@@ -15,7 +15,8 @@ use crate::{
     connection::HeadersAnswer,
     error::{Error, Result},
     network::{NetworkSignal, NetworkSource},
-    sink::{tell_replaced, Outlet},
+    shared::{Shared, Subscription},
+    sink::{tell_replaced, Outlet, Reader},
 };
 
 /// What `list` tells a webview about one of its connections.
@@ -49,6 +50,9 @@ pub(crate) struct Registration {
     pub(crate) outlet: Arc<Outlet>,
     /// What the page forwards of the network (`network` command) to this connection.
     network: NetworkSource,
+    /// A subscriber of a shared connection (its opener or a joiner): the connection's task is
+    /// the group's, stopped when its last subscriber leaves.
+    shared: Option<(Arc<Shared>, Subscription)>,
     task: Option<JoinHandle<()>>,
     /// The loop ended and a page has not received everything yet: kept for `attach` only, it no
     /// longer counts toward the limit.
@@ -73,12 +77,28 @@ impl Registration {
             url,
             outlet,
             network,
+            shared: None,
             task: None,
             finished: false,
         }
     }
 
+    /// Subscribes it to `shared` (as `key`).
+    pub(crate) fn subscribed(mut self, shared: Arc<Shared>, key: Subscription) -> Self {
+        self.shared = Some((shared, key));
+        self
+    }
+
+    fn in_group(&self, group: &Arc<Shared>) -> bool {
+        self.shared
+            .as_ref()
+            .is_some_and(|(s, _)| Arc::ptr_eq(s, group))
+    }
+
     fn stop(self) {
+        if let Some((shared, key)) = &self.shared {
+            shared.leave(*key);
+        }
         if let Some(task) = self.task {
             // Aborting drops the response and with it the HTTP connection.
             task.abort();
@@ -135,7 +155,7 @@ impl Registry {
     /// replaced: stopped, and its page (if one is attached) told. Refused (`limit`) when the
     /// webview has too many running connections, in which case nothing changes.
     pub(crate) fn register(&self, registration: Registration) -> Result<u32> {
-        let (id, replaced) = {
+        let (id, replaced, told) = {
             let mut table = self.table.lock().unwrap();
             let same_name = registration.name.as_deref().and_then(|name| {
                 table
@@ -154,19 +174,60 @@ impl Registry {
             if running >= self.max_per_webview {
                 return Err(Error::Limit(self.max_per_webview));
             }
-            let replaced = same_name.and_then(|id| table.registrations.remove(&id));
+            let mut replaced: Vec<Registration> = same_name
+                .and_then(|id| table.registrations.remove(&id))
+                .into_iter()
+                .collect();
+            // Whoever reads the replaced connection is told: every subscriber of a shared one.
+            let told: Vec<Arc<Outlet>> = match replaced.first().map(|r| r.shared.clone()) {
+                Some(Some((group, _))) => {
+                    replaced.extend(table.remove_where(|_, r| r.in_group(&group)));
+                    group.stop()
+                }
+                _ => replaced.iter().map(|r| r.outlet.clone()).collect(),
+            };
             table.next_id = table.next_id.wrapping_add(1);
             let id = table.next_id;
             table.registrations.insert(id, registration);
-            (id, replaced)
+            (id, replaced, told)
         };
-        if let Some(replaced) = replaced {
-            if let (Some(page), Some(name)) = (replaced.outlet.detach(), &replaced.name) {
-                tell_replaced(&page, name);
-            }
-            replaced.stop();
+        let name = replaced
+            .first()
+            .and_then(|r| r.name.clone())
+            .unwrap_or_default();
+        for reader in told.iter().filter_map(|outlet| outlet.detach()) {
+            tell_replaced(&reader, &name);
         }
+        replaced.into_iter().for_each(Registration::stop);
         Ok(id)
+    }
+
+    /// Records that connection `id` subscribed to `group` as `key`; leaves at once if `id` was
+    /// closed meanwhile.
+    pub(crate) fn set_subscription(&self, id: u32, group: Arc<Shared>, key: Subscription) {
+        match self.table.lock().unwrap().registrations.get_mut(&id) {
+            Some(r) => r.shared = Some((group, key)),
+            None => group.leave(key),
+        }
+    }
+
+    /// Whether `webview` has a connection named `name`.
+    pub(crate) fn is_named(&self, webview: &str, name: &str) -> bool {
+        let table = self.table.lock().unwrap();
+        table
+            .registrations
+            .values()
+            .any(|r| r.is_named(webview, name))
+    }
+
+    /// The shared connection named `name`, if one runs.
+    pub(crate) fn shared(&self, name: &str) -> Option<Arc<Shared>> {
+        let table = self.table.lock().unwrap();
+        let mut groups = table
+            .registrations
+            .values()
+            .filter_map(|r| r.shared.as_ref());
+        groups.find(|(s, _)| s.name == name).map(|(s, _)| s.clone())
     }
 
     /// Records the task of connection `id`; aborts it if the connection is already gone.
@@ -178,14 +239,28 @@ impl Registry {
         }
     }
 
-    /// The loop of `id` ended (its fatal error and `closed` were delivered or kept).
+    /// The loop of `id` ended (its fatal error and `closed` were delivered or kept); for a
+    /// shared connection, for every subscriber.
     pub(crate) fn finished(&self, id: u32) {
         let mut table = self.table.lock().unwrap();
-        if let Some(r) = table.registrations.get_mut(&id) {
-            r.finished = true;
-            r.task = None;
+        let group = table.registrations.get(&id).and_then(|r| r.shared.clone());
+        let ids: Vec<u32> = match group {
+            Some((group, _)) => {
+                let members = table
+                    .registrations
+                    .iter()
+                    .filter(|(_, r)| r.in_group(&group));
+                members.map(|(id, _)| *id).collect()
+            }
+            None => vec![id],
+        };
+        for id in ids {
+            if let Some(r) = table.registrations.get_mut(&id) {
+                r.finished = true;
+                r.task = None;
+            }
+            Self::forget_if_done(&mut table, id);
         }
-        Self::forget_if_done(&mut table, id);
     }
 
     /// A finished connection whose messages all reached a page is forgotten.
@@ -193,7 +268,7 @@ impl Registry {
         let done = table
             .registrations
             .get(&id)
-            .is_some_and(|r| r.finished && (!r.keep_alive || r.outlet.is_drained()));
+            .is_some_and(|r| r.finished && r.outlet.is_done());
         if done {
             table.registrations.remove(&id);
         }
@@ -267,7 +342,7 @@ impl Registry {
                 .ok_or_else(|| Error::NotFound(name.to_string()))?;
             (*id, r.outlet.clone())
         };
-        if let Some(old) = outlet.attach(channel) {
+        if let Some(old) = outlet.attach(Reader::Webview(channel)) {
             tell_replaced(&old, name);
         }
         Self::forget_if_done(&mut self.table.lock().unwrap(), id);
@@ -431,7 +506,7 @@ mod tests {
             bytes: usize::MAX,
             events: 3,
         };
-        let outlet = Outlet::new(channel, keep_alive, bound, None);
+        let outlet = Outlet::new(Reader::Webview(channel), keep_alive, bound, None);
         let alive = label != "gone";
         let registration = Registration::new(
             label.into(),

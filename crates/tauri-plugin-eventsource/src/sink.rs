@@ -100,23 +100,43 @@ struct OutletState {
     detached_since: Option<Instant>,
 }
 
-/// An attached page's channel and how many of its messages it has not acknowledged.
+/// Where an outlet's messages are read: a page's `Channel`, or a Rust stream subscribed to a
+/// shared connection ([`crate::Sse::join`]), which acknowledges what it takes like a page.
+pub(crate) enum Reader {
+    Webview(Channel<Message>),
+    /// A queue of [`READER_QUEUE`] messages: the window keeps it from filling up.
+    Rust(mpsc::Sender<Message>),
+}
+
+/// A Rust reader's queue: a window plus the one message (the state) sent before it applies.
+pub(crate) const READER_QUEUE: usize = WINDOW as usize + 1;
+
+impl Reader {
+    /// `false` when no one reads any more.
+    fn send(&self, message: Message) -> bool {
+        match self {
+            Self::Webview(channel) => channel.send(message).is_ok(),
+            Self::Rust(queue) => queue.try_send(message).is_ok(),
+        }
+    }
+}
+
+/// An attached page's reader and how many of its messages it has not acknowledged.
 struct Page {
-    channel: Channel<Message>,
+    reader: Reader,
     unacked: u64,
 }
 
 impl Page {
-    fn new(channel: Channel<Message>) -> Self {
-        Self {
-            channel,
-            unacked: 0,
-        }
+    fn new(reader: Reader) -> Self {
+        Self { reader, unacked: 0 }
     }
 
     /// Sends a copy: on failure the caller still has the message to keep.
-    fn send(&mut self, message: &Message, emit: Option<&Emit>) -> tauri::Result<()> {
-        self.channel.send(message.clone())?;
+    fn send(&mut self, message: &Message, emit: Option<&Emit>) -> Result<(), ()> {
+        if !self.reader.send(message.clone()) {
+            return Err(());
+        }
         self.unacked += 1;
         if let Some(emit) = emit {
             // The emitting task ends only with the outlet.
@@ -148,7 +168,7 @@ pub(crate) struct Buffered {
 
 impl Outlet {
     pub(crate) fn new(
-        channel: Channel<Message>,
+        reader: Reader,
         keep_alive: bool,
         bound: BacklogBound,
         emit: Option<Emit>,
@@ -158,7 +178,7 @@ impl Outlet {
             bound,
             emit,
             state: Mutex::new(OutletState {
-                page: Some(Page::new(channel)),
+                page: Some(Page::new(reader)),
                 backlog: Backlog::default(),
                 lifecycle: None,
                 headers_wanted: None,
@@ -170,12 +190,6 @@ impl Outlet {
 
     pub(crate) fn is_attached(&self) -> bool {
         self.state.lock().unwrap().page.is_some()
-    }
-
-    /// A page is attached and has received everything: nothing is left for a later page.
-    pub(crate) fn is_drained(&self) -> bool {
-        let state = self.state.lock().unwrap();
-        state.page.is_some() && state.backlog.is_empty()
     }
 
     pub(crate) fn detached_since(&self) -> Option<Instant> {
@@ -192,12 +206,23 @@ impl Outlet {
         }
     }
 
-    /// The page went away: keep messages from now on. Returns its channel, if one was attached.
-    pub(crate) fn detach(&self) -> Option<Channel<Message>> {
+    /// A finished connection's outlet is no longer needed: a kept-alive one once a page has
+    /// received everything, any other unless its attached page is still catching up (a shared
+    /// connection's subscriber working through its backlog).
+    pub(crate) fn is_done(&self) -> bool {
+        let state = self.state.lock().unwrap();
+        match (self.keep_alive, &state.page) {
+            (true, page) => page.is_some() && state.backlog.is_empty(),
+            (false, page) => page.is_none() || state.backlog.is_empty(),
+        }
+    }
+
+    /// The page went away: keep messages from now on. Returns its reader, if one was attached.
+    pub(crate) fn detach(&self) -> Option<Reader> {
         let page = self.state.lock().unwrap().detach();
         // A connection waiting for this page's acks would wait forever.
         self.credit.notify_one();
-        page.map(|page| page.channel)
+        page.map(|page| page.reader)
     }
 
     /// The attached page has processed `count` more messages: replay more of the backlog, or
@@ -219,13 +244,13 @@ impl Outlet {
     /// events were dropped, then the kept messages through its window (the rest follows its
     /// acks), then live messages. Returns the channel of the page that had it, if any. If the
     /// new page fails too, whatever it did not receive waits for the next one.
-    pub(crate) fn attach(&self, channel: Channel<Message>) -> Option<Channel<Message>> {
+    pub(crate) fn attach(&self, reader: Reader) -> Option<Reader> {
         let old = {
             let mut state = self.state.lock().unwrap();
             // The new page never heard a pending `headers`.
             state.headers_wanted = None;
             state.detached_since = None;
-            let old = state.page.replace(Page::new(channel));
+            let old = state.page.replace(Page::new(reader));
             let start = match state.backlog.is_empty() {
                 true => state.lifecycle.clone(),
                 false => state.backlog.start.clone(),
@@ -242,7 +267,7 @@ impl Outlet {
             old
         };
         self.credit.notify_one();
-        old.map(|page| page.channel)
+        old.map(|page| page.reader)
     }
 
     /// Asks the attached page for fresh headers with a `headers` message (counted in its window
@@ -281,6 +306,31 @@ impl Outlet {
         .await
     }
 
+    /// Delivers `message` without ever waiting, for a shared connection, where one slow
+    /// subscriber must not stall the others: a subscriber a full window behind keeps it in its
+    /// backlog, whose bounds drop the oldest events first, reported as `overflow` once it
+    /// catches up. A detached subscriber keeps it only if kept alive.
+    pub(crate) fn offer(&self, message: &Message) {
+        let mut state = self.state.lock().unwrap();
+        let lifecycle = is_lifecycle(message).then(|| message.clone());
+        let open =
+            state.page.as_ref().is_some_and(|p| p.unacked < WINDOW) && state.backlog.is_empty();
+        if open {
+            state.deliver(
+                message.clone(),
+                self.keep_alive,
+                self.bound,
+                self.emit.as_ref(),
+            );
+        } else if state.page.is_some() || self.keep_alive {
+            let before = state.lifecycle.clone();
+            state.backlog.keep(message.clone(), &before, self.bound);
+        }
+        if lifecycle.is_some() {
+            state.lifecycle = lifecycle;
+        }
+    }
+
     /// Runs `action` on the state once no page is attached, or the attached one has received
     /// the backlog and is less than a full window behind: the one place the connection waits.
     async fn when_window_open<T>(&self, action: impl FnOnce(&mut OutletState) -> T) -> T {
@@ -304,13 +354,13 @@ impl Outlet {
 
 /// Tells the page that lost its connection to another `connect` or `attach`: a final error of
 /// kind `replaced`, then `closed`. A page already gone hears nothing, which is fine.
-pub(crate) fn tell_replaced(channel: &Channel<Message>, name: &str) {
+pub(crate) fn tell_replaced(reader: &Reader, name: &str) {
     let error = Message::Error {
         error: Error::Replaced(name.to_string()),
         reconnect_in: None,
     };
-    if channel.send(error).is_ok() {
-        let _ = channel.send(Message::Closed);
+    if reader.send(error) {
+        reader.send(Message::Closed);
     }
 }
 
@@ -380,7 +430,7 @@ impl OutletState {
 }
 
 /// Messages that change the connection's readyState: `open`, `error`, `closed`.
-fn is_lifecycle(message: &Message) -> bool {
+pub(crate) fn is_lifecycle(message: &Message) -> bool {
     matches!(
         message,
         Message::Open { .. } | Message::Error { .. } | Message::Closed
@@ -548,7 +598,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_window_waits_for_acks_and_a_detach_wakes_it() {
         let (channel, received) = page();
-        let outlet = Outlet::new(channel, true, BOUND, None);
+        let outlet = Outlet::new(Reader::Webview(channel), true, BOUND, None);
         for n in 0..WINDOW {
             assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
         }
@@ -569,7 +619,7 @@ mod tests {
 
         // A new page starts a fresh window, counting the replayed message.
         let (channel, replayed) = page();
-        assert!(outlet.attach(channel).is_none());
+        assert!(outlet.attach(Reader::Webview(channel)).is_none());
         assert_eq!(*replayed.lock().unwrap(), 1);
         for n in 1..WINDOW {
             assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
@@ -583,13 +633,13 @@ mod tests {
             bytes: usize::MAX,
             events: 1000,
         };
-        let outlet = Outlet::new(page().0, true, bound, None);
+        let outlet = Outlet::new(Reader::Webview(page().0), true, bound, None);
         outlet.detach();
         for n in 0..WINDOW + 10 {
             assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
         }
         let (channel, received) = page();
-        outlet.attach(channel);
+        outlet.attach(Reader::Webview(channel));
         assert_eq!(
             *received.lock().unwrap(),
             WINDOW,
@@ -604,7 +654,7 @@ mod tests {
         assert_eq!(*received.lock().unwrap(), WINDOW + 10);
         assert!(live.await.unwrap());
         assert_eq!(*received.lock().unwrap(), WINDOW + 11);
-        assert!(outlet.is_drained());
+        assert!(outlet.is_done());
     }
 
     #[test]

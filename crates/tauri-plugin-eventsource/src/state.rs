@@ -17,7 +17,8 @@ use crate::{
     network::{NetworkSignal, NetworkSource, Signals},
     registry::{Alive, ConnectionInfo, Registration, Registry},
     scope::Scope,
-    sink::{BacklogBound, Emit, Outlet, OutletSink, Sink, StreamSink},
+    shared::{Shared, SharedSink, Subscription},
+    sink::{BacklogBound, Emit, Outlet, OutletSink, Reader, Sink, StreamSink, READER_QUEUE},
 };
 
 /// Messages a Rust stream may queue before the connection waits for its reader.
@@ -75,6 +76,8 @@ pub(crate) struct ConnectOptions {
     name: Option<String>,
     /// Also emit every message as the Tauri event `eventsource://{name}` (needs `name`).
     broadcast: bool,
+    /// Other pages (any window) and Rust may `join` it by `name` (needs `name`, app-wide).
+    shared: bool,
     /// The page has a headers function: ask it for fresh headers before every reconnect.
     refresh_headers: bool,
     /// The headers function threw at connect, with this message: the first attempt failed
@@ -84,10 +87,10 @@ pub(crate) struct ConnectOptions {
 
 impl ConnectOptions {
     fn validate(&self) -> Result<()> {
-        let needs_name = self.keep_alive || self.broadcast;
+        let needs_name = self.keep_alive || self.broadcast || self.shared;
         match &self.name {
             None if needs_name => Err(Error::InvalidOptions(
-                "`keepAlive` and `broadcast` need a `name`".into(),
+                "`keepAlive`, `broadcast` and `shared` need a `name`".into(),
             )),
             // Tauri event names allow these characters only.
             Some(name)
@@ -139,7 +142,28 @@ impl Sse {
         let (tx, rx) = mpsc::channel(STREAM_QUEUE);
         let signals = self.signals(&request, None);
         let task = self.spawn(request, None, signals, StreamSink(tx), None);
-        MessageStream { rx, task }
+        MessageStream {
+            rx,
+            end: End::Abort(task),
+            closed: false,
+        }
+    }
+
+    /// Subscribes to the shared connection `name` (opened by a page with `shared: true`), like
+    /// a page's `join`: its state first, then what comes. The stream has its own window and
+    /// bounded backlog, so a slow reader never stalls the pages (it gets `Overflow` instead);
+    /// dropping it leaves, and the last subscriber to leave closes the connection. `None` when
+    /// no such connection runs.
+    pub fn join(&self, name: &str) -> Option<MessageStream> {
+        let group = self.registry.shared(name)?;
+        let (tx, rx) = mpsc::channel(READER_QUEUE);
+        let outlet = Outlet::new(Reader::Rust(tx), false, self.config.backlog, None);
+        let key = group.join(outlet.clone());
+        Some(MessageStream {
+            rx,
+            end: End::Leave { group, key, outlet },
+            closed: false,
+        })
     }
 
     /// The webview connections owned by `webview` (by label).
@@ -198,15 +222,37 @@ impl Sse {
         // checked again inside the loop.
         scope.check(request.url())?;
 
+        let group = match (options.shared, &options.name) {
+            (true, Some(name)) => match self.registry.shared(name) {
+                // Already open, by another page (or this one before a reload): join it. Its
+                // opener's request is what runs; only the URL must be the same.
+                Some(group) if !self.registry.is_named(webview.label(), name) => {
+                    if group.url != request.url().as_str() {
+                        return Err(Error::InvalidOptions(format!(
+                            "the shared connection `{name}` streams another URL: {}",
+                            group.url
+                        )));
+                    }
+                    return self.subscribe(webview, group, channel);
+                }
+                _ => Some(Shared::new(name.clone(), request.url().to_string())),
+            },
+            _ => None,
+        };
         let emit = match (options.broadcast, &options.name) {
             (true, Some(name)) => Some(broadcast(webview.app_handle().clone(), name)),
             _ => None,
         };
-        let outlet = Outlet::new(channel, options.keep_alive, self.config.backlog, emit);
+        let outlet = Outlet::new(
+            Reader::Webview(channel),
+            options.keep_alive,
+            self.config.backlog,
+            emit,
+        );
         // What the page forwards through the `network` command reaches this connection only.
         let page_network = NetworkSource::default();
         let signals = self.signals(&request, Some(&page_network));
-        let registration = Registration::new(
+        let mut registration = Registration::new(
             webview.label().to_string(),
             alive(webview.clone()),
             options.name,
@@ -215,15 +261,75 @@ impl Sse {
             outlet.clone(),
             page_network,
         );
-        let id = self.registry.register(registration)?;
+        if let Some(group) = &group {
+            registration = registration.subscribed(group.clone(), group.join(outlet.clone()));
+        }
+        let id = self.registry.register(registration).inspect_err(|_| {
+            // Refused: the group never ran, and nobody else can have joined it yet.
+            group.iter().for_each(|g| drop(g.stop()));
+        })?;
         let sink = OutletSink {
             outlet,
             headers_timeout: options
                 .refresh_headers
                 .then_some(self.config.headers_timeout),
         };
-        let task = self.spawn(request, Some(scope), signals, sink, Some(id));
-        self.registry.set_task(id, task);
+        match group {
+            Some(shared) => {
+                let sink = SharedSink {
+                    shared: shared.clone(),
+                    opener: sink,
+                };
+                shared.set_task(self.spawn(request, Some(scope), signals, sink, Some(id)));
+            }
+            None => {
+                let task = self.spawn(request, Some(scope), signals, sink, Some(id));
+                self.registry.set_task(id, task);
+            }
+        }
+        Ok(id)
+    }
+
+    /// A webview's `join`: subscribes it to the shared connection `name`, if its own scope
+    /// allows the connection's URL.
+    pub(crate) fn join_webview<R: Runtime>(
+        &self,
+        webview: &Webview<R>,
+        name: &str,
+        scope: Scope,
+        channel: Channel<Message>,
+    ) -> Result<u32> {
+        let group = self
+            .registry
+            .shared(name)
+            .ok_or_else(|| Error::NotFound(name.to_string()))?;
+        let url = url::Url::parse(&group.url).expect("a connection's URL");
+        scope.check(&url)?;
+        self.subscribe(webview, group, channel)
+    }
+
+    /// Registers `webview` as a subscriber of `group`: it hears the connection's state, then
+    /// what comes, through its own window and bounded backlog.
+    fn subscribe<R: Runtime>(
+        &self,
+        webview: &Webview<R>,
+        group: Arc<Shared>,
+        channel: Channel<Message>,
+    ) -> Result<u32> {
+        let outlet = Outlet::new(Reader::Webview(channel), false, self.config.backlog, None);
+        let registration = Registration::new(
+            webview.label().to_string(),
+            alive(webview.clone()),
+            None,
+            false,
+            group.url.clone(),
+            outlet.clone(),
+            NetworkSource::default(),
+        );
+        // Registered (the limit applies) before it hears anything.
+        let id = self.registry.register(registration)?;
+        let key = group.join(outlet);
+        self.registry.set_subscription(id, group, key);
         Ok(id)
     }
 
@@ -296,10 +402,24 @@ impl<R: Runtime, T: Manager<R>> SseExt<R> for T {
     }
 }
 
-/// A connection opened from Rust: its messages, in order. Dropping it closes the connection.
+/// A connection opened or joined from Rust: its messages, in order, ending after `Closed`.
+/// Dropping it closes the connection (or leaves the shared one).
 pub struct MessageStream {
     rx: mpsc::Receiver<Message>,
-    task: JoinHandle<()>,
+    end: End,
+    closed: bool,
+}
+
+/// What dropping a [`MessageStream`] does.
+enum End {
+    /// Its own connection: stop it.
+    Abort(JoinHandle<()>),
+    /// A subscription to a shared connection, acknowledged as its messages are taken.
+    Leave {
+        group: Arc<Shared>,
+        key: Subscription,
+        outlet: Arc<Outlet>,
+    },
 }
 
 impl futures_core::Stream for MessageStream {
@@ -309,12 +429,25 @@ impl futures_core::Stream for MessageStream {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Message>> {
-        self.rx.poll_recv(cx)
+        if self.closed {
+            return std::task::Poll::Ready(None);
+        }
+        let next = self.rx.poll_recv(cx);
+        if let std::task::Poll::Ready(Some(message)) = &next {
+            self.closed = matches!(message, Message::Closed);
+            if let End::Leave { outlet, .. } = &self.end {
+                outlet.ack(1);
+            }
+        }
+        next
     }
 }
 
 impl Drop for MessageStream {
     fn drop(&mut self) {
-        self.task.abort();
+        match &self.end {
+            End::Abort(task) => task.abort(),
+            End::Leave { group, key, .. } => group.leave(*key),
+        }
     }
 }

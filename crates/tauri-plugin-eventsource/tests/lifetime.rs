@@ -9,81 +9,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{attach, connect, invoke, kind, Harness};
+use common::ipc::{
+    attach, closed, connect, event_ids, invoke, kind, open, read_to_close, wait, Harness, WINDOW,
+};
 use serde_json::{json, Value};
-use tauri::{test::MockRuntime, Webview};
 use tauri_plugin_eventsource::SseExt;
-
-/// The plugin's flow-control numbers (the handshake's `window` and `ackEvery`).
-const WINDOW: usize = 64;
-const ACK_EVERY: usize = 16;
 
 fn figures(line: &str) {
     println!("lifetime: {line}");
-}
-
-/// Polls `done` every 10 ms until it holds, failing after `within` with `what`.
-fn wait(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Whether every request the server recorded under `tag` has ended (the client hung up).
-fn closed(h: &Harness, tag: &str) -> bool {
-    let requests = h.requests(tag);
-    !requests.is_empty() && requests.iter().all(|r| r["closed"] == true)
-}
-
-fn open(h: &Harness, tag: &str) -> bool {
-    let requests = h.requests(tag);
-    !requests.is_empty() && requests.iter().all(|r| r["closed"] == false)
-}
-
-fn event_ids(messages: &[Value]) -> Vec<u64> {
-    messages
-        .iter()
-        .filter(|m| m["type"] == "events")
-        .flat_map(|m| m["events"].as_array().unwrap().iter())
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
-        .collect()
-}
-
-/// Reads channel `channel` of `webview` like the TS transport: acks every `ACK_EVERY` messages,
-/// until `closed`. A connection forgotten meanwhile answers `not-found`, which the TS side ignores.
-fn read_to_close(
-    h: &Harness,
-    webview: &impl AsRef<Webview<MockRuntime>>,
-    label: &str,
-    channel: u32,
-    id: &Value,
-) -> Vec<Value> {
-    let mut acked = 0;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let received = h.received(label, channel);
-        assert!(
-            received.len() - acked <= WINDOW,
-            "more than a window in flight"
-        );
-        if received.last().is_some_and(|m| m["type"] == "closed") {
-            return received;
-        }
-        while received.len() - acked >= ACK_EVERY {
-            if let Err(error) = invoke(webview, "ack", json!({ "id": id, "count": ACK_EVERY })) {
-                assert_eq!(error["kind"], "not-found");
-            }
-            acked += ACK_EVERY;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "stalled at {} messages",
-            received.len()
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 #[test]

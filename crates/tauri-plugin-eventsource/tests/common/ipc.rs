@@ -221,3 +221,71 @@ pub fn kind(result: Result<Value, Value>) -> String {
         .unwrap_or_else(|| panic!("untyped error {error}"))
         .to_string()
 }
+
+/// The plugin's flow-control numbers (the handshake's `window` and `ackEvery`).
+pub const WINDOW: usize = 64;
+pub const ACK_EVERY: usize = 16;
+
+/// Polls `done` every 10 ms until it holds, failing after `within` with `what`.
+pub fn wait(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether every request the server recorded under `tag` has ended (the client hung up).
+pub fn closed(h: &Harness, tag: &str) -> bool {
+    let requests = h.requests(tag);
+    !requests.is_empty() && requests.iter().all(|r| r["closed"] == true)
+}
+
+pub fn open(h: &Harness, tag: &str) -> bool {
+    let requests = h.requests(tag);
+    !requests.is_empty() && requests.iter().all(|r| r["closed"] == false)
+}
+
+pub fn event_ids(messages: &[Value]) -> Vec<u64> {
+    messages
+        .iter()
+        .filter(|m| m["type"] == "events")
+        .flat_map(|m| m["events"].as_array().unwrap().iter())
+        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Reads channel `channel` of `webview` like the TS transport: acks every `ACK_EVERY` messages,
+/// until `closed`. A connection forgotten meanwhile answers `not-found`, which the TS side ignores.
+pub fn read_to_close(
+    h: &Harness,
+    webview: &impl AsRef<Webview<MockRuntime>>,
+    label: &str,
+    channel: u32,
+    id: &Value,
+) -> Vec<Value> {
+    let mut acked = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let received = h.received(label, channel);
+        assert!(
+            received.len() - acked <= WINDOW,
+            "more than a window in flight"
+        );
+        if received.last().is_some_and(|m| m["type"] == "closed") {
+            return received;
+        }
+        while received.len() - acked >= ACK_EVERY {
+            if let Err(error) = invoke(webview, "ack", json!({ "id": id, "count": ACK_EVERY })) {
+                assert_eq!(error["kind"], "not-found");
+            }
+            acked += ACK_EVERY;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stalled at {} messages",
+            received.len()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}

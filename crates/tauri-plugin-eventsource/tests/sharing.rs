@@ -1,0 +1,197 @@
+//! Shared connections through Tauri's IPC on the mock runtime (`common::ipc`) against the bundled
+//! server: one upstream connection for many windows and Rust, each subscriber with its own window
+//! and bounded backlog, joins fenced by the joiner's own scope, and the last leaver closing it.
+//! Prints `sharing:` figure lines: `cargo test -p tauri-plugin-eventsource --test sharing -- --nocapture`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::ipc::{
+    channel, closed, connect, entries, event_ids, handshake_id, invoke, kind, open, read_to_close,
+    wait, Harness, WINDOW,
+};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tauri::{ipc::CapabilityBuilder, test::MockRuntime, Manager, Webview};
+use tauri_plugin_eventsource::{Message, SseExt};
+
+fn join(
+    webview: &impl AsRef<Webview<MockRuntime>>,
+    name: &str,
+    channel_id: u32,
+) -> Result<Value, Value> {
+    let args = json!({ "name": name, "onMessage": channel(channel_id) });
+    invoke(webview, "join", args).map(handshake_id)
+}
+
+fn shared(name: &str) -> Value {
+    json!({ "name": name, "shared": true, "retry": { "initialDelay": 10, "jitter": 0 } })
+}
+
+#[test]
+fn windows_share_one_upstream_connection_and_each_gets_every_event_once_in_order() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let (a, b) = (h.webview("a"), h.webview("b"));
+    // dropped twice: the shared connection resumes with Last-Event-ID for everyone
+    let url = h
+        .server
+        .sse("ids=1&count=300&interval=2&drop=100&tag=shared");
+    let opener = connect(&a, &url, shared("feed"), 1).unwrap();
+    let joiner = join(&b, "feed", 2).unwrap();
+    // connecting with the same name and URL from another window joins too
+    let also = connect(&b, &url, shared("feed"), 3).unwrap();
+
+    let got_a = event_ids(&read_to_close(&h, &a, "a", 1, &opener));
+    let got_b = event_ids(&read_to_close(&h, &b, "b", 2, &joiner));
+    let got_c = event_ids(&read_to_close(&h, &b, "b", 3, &also));
+    assert_eq!(got_a, (1..=300).collect::<Vec<u64>>());
+    // joiners hear everything from the moment they joined, once, in order
+    for got in [&got_b, &got_c] {
+        let first = *got.first().expect("the joiner got events");
+        assert_eq!(*got, (first..=300).collect::<Vec<u64>>());
+    }
+    // one upstream connection at a time: 3 streams for the 2 drops and the 204 that ends it,
+    // never one per window
+    assert_eq!(h.requests("shared").len(), 4);
+    println!(
+        "sharing: 3 subscribers, 300 events, 2 drops, 4 requests; joiners started at {} and {}",
+        got_b[0], got_c[0]
+    );
+}
+
+#[test]
+fn a_slow_subscriber_never_stalls_a_fast_one_and_its_backlog_stays_bounded() {
+    let (bytes, events) = (64 * 1024, 100);
+    let h = Harness::new(
+        tauri_plugin_eventsource::Builder::new()
+            .keep_alive_buffer(events)
+            .keep_alive_buffer_bytes(bytes),
+    );
+    let (a, b) = (h.webview("a"), h.webview("b"));
+    // an event per millisecond: many more messages than a window, whatever the batching
+    let url = h
+        .server
+        .sse("ids=1&count=1000&interval=1&size=100&tag=slow");
+    let fast = connect(&a, &url, shared("firehose"), 1).unwrap();
+    let slow = join(&b, "firehose", 2).unwrap();
+
+    // `b` acks nothing while `a` reads the whole stream at its own pace
+    let got_fast = event_ids(&read_to_close(&h, &a, "a", 1, &fast));
+    assert_eq!(got_fast, (1..=1000).collect::<Vec<u64>>());
+    let before = h.received("b", 2);
+    assert!(
+        before.len() <= WINDOW + 1,
+        "the slow page got {} messages",
+        before.len()
+    );
+    let info = invoke(&b, "list", json!({})).unwrap();
+    let held = info[0].clone();
+    assert!(
+        held["bufferedEvents"].as_u64().unwrap() <= events as u64,
+        "{held}"
+    );
+    assert!(
+        held["bufferedBytes"].as_u64().unwrap() <= bytes as u64,
+        "{held}"
+    );
+
+    // once it catches up: an `overflow` for what went, then the newest events, then `closed`
+    let caught_up = read_to_close(&h, &b, "b", 2, &slow);
+    let dropped: u64 = caught_up
+        .iter()
+        .filter(|m| m["type"] == "overflow")
+        .map(|m| m["dropped"].as_u64().unwrap())
+        .sum();
+    let got_slow = event_ids(&caught_up);
+    assert!(dropped > 0);
+    assert_eq!(
+        got_slow.len() as u64 + dropped,
+        1000,
+        "every event delivered or counted"
+    );
+    assert!(got_slow.windows(2).all(|w| w[0] < w[1]), "in order");
+    assert_eq!(got_slow.last(), Some(&1000));
+    println!(
+        "sharing: slow subscriber held at most {events} events / {bytes} B, got {} events, {dropped} reported dropped; the fast one got all 1000",
+        got_slow.len()
+    );
+}
+
+#[test]
+fn a_page_joins_only_what_its_own_scope_allows() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    // window `c` may stream from the server's `localhost` origin only
+    h.app
+        .add_capability(
+            CapabilityBuilder::new("localhost-only")
+                .windows(["c"])
+                .permission_scoped(
+                    "eventsource:default",
+                    entries(&[format!("http://localhost:{}/*", h.server.port)]),
+                    vec![],
+                ),
+        )
+        .unwrap();
+    let (a, c) = (h.webview("a"), h.webview("c"));
+    connect(
+        &a,
+        &h.server.sse("interval=50&tag=fenced"),
+        shared("fenced"),
+        1,
+    )
+    .unwrap();
+    assert_eq!(kind(join(&c, "fenced", 2)), "scope");
+    assert!(
+        h.received("c", 2).is_empty(),
+        "a refused joiner hears nothing"
+    );
+    assert_eq!(kind(join(&a, "nothing-by-this-name", 3)), "not-found");
+    // nor can another window open a different URL under a shared name
+    let other = h.server.sse("interval=50&tag=other");
+    assert_eq!(
+        kind(connect(&h.webview("b"), &other, shared("fenced"), 4)),
+        "invalid-options"
+    );
+    assert!(h.requests("other").is_empty());
+}
+
+#[test]
+fn the_connection_ends_when_its_last_subscriber_leaves_rust_included() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let (a, b) = (h.webview("a"), h.webview("b"));
+    let opener = connect(
+        &a,
+        &h.server.sse("ids=1&interval=20&tag=last"),
+        shared("last"),
+        1,
+    )
+    .unwrap();
+    let joiner = join(&b, "last", 2).unwrap();
+    let mut rust = h.app.sse().join("last").expect("the shared connection");
+
+    invoke(&a, "close", json!({ "id": opener })).unwrap();
+    let seen = h.received("b", 2).len();
+    h.wait_for("b", 2, |_| h.received("b", 2).len() > seen + 2);
+    assert!(open(&h, "last"), "the opener left, the joiners keep it");
+    invoke(&b, "close", json!({ "id": joiner })).unwrap();
+    let events = tauri::async_runtime::block_on(async {
+        let mut ids = Vec::new();
+        while ids.len() < 5 {
+            if let Some(Message::Events { events }) = rust.next().await {
+                ids.extend(events.into_iter().filter_map(|e| e.id));
+            }
+        }
+        ids
+    });
+    let numbers: Vec<u64> = events.iter().map(|id| id.parse().unwrap()).collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    assert!(open(&h, "last"), "a Rust subscriber keeps it too");
+    drop(rust);
+    wait(
+        Duration::from_secs(5),
+        "the last leaver to close it",
+        || closed(&h, "last"),
+    );
+    assert_eq!(h.requests("last").len(), 1);
+}
