@@ -1,14 +1,14 @@
 import { EventSource, type EventSourceInit } from './event-source.js';
 import { source, type EventStream, type SourceOptions } from './iterator.js';
-import { attachTransport } from './transports/index.js';
+import { attachTransport, joinTransport } from './transports/index.js';
 
-/** What applies to an attached source: the connection's own options were set by `connect`. */
+/** What applies to an attached or joined source: the connection's own options were set by `connect`. */
 export type AttachInit = Pick<EventSourceInit, 'signal'>;
 export type AttachOptions = Pick<SourceOptions, 'signal' | 'terminator' | 'events' | 'highWaterMark'>;
 
 /**
- * The `url` of an attached source: the connection's URL comes with the plugin's `open` (events
- * carry its origin from then on).
+ * The `url` of an attached or joined source: the connection's URL comes with the plugin's `open`
+ * (events carry its origin from then on).
  */
 function attachUrl(name: string): string {
   return `sse:${encodeURIComponent(name)}`;
@@ -32,4 +32,24 @@ export function attach(name: string, init: AttachInit = {}): EventSource {
 export function attachSource(name: string, options: AttachOptions = {}): EventStream {
   const { signal, terminator, events, highWaterMark } = options;
   return source(attachUrl(name), { signal, terminator, events, highWaterMark, transport: attachTransport(name) });
+}
+
+/**
+ * An `EventSource` over the shared connection `name`, opened by any page of the app with
+ * `{ transport: 'tauri', name, shared: true }`: one upstream connection for every window. The
+ * plugin refuses it (`scope`) unless this window's own capability allows the connection's URL. It
+ * starts from the connection's state (`open`, or the pending reconnect's `error`), then live events.
+ * This page has its own flow control: if it falls a bound behind (the plugin's keep-alive buffer
+ * bounds), its oldest events are dropped and it gets an `error` of kind `buffer-overflow`
+ * (readyState unchanged) instead of stalling the others. No such connection: `not-found`, CLOSED.
+ * `close()` leaves; the last subscriber to leave closes the connection.
+ */
+export function join(name: string, init: AttachInit = {}): EventSource {
+  return new EventSource(attachUrl(name), { signal: init.signal, transport: joinTransport(name) });
+}
+
+/** `join` for `for await`: `source()` over the shared connection `name`. */
+export function joinSource(name: string, options: AttachOptions = {}): EventStream {
+  const { signal, terminator, events, highWaterMark } = options;
+  return source(attachUrl(name), { signal, terminator, events, highWaterMark, transport: joinTransport(name) });
 }

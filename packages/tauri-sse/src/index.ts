@@ -2,7 +2,7 @@ export { EventSource, SseErrorEvent } from './event-source.js';
 export type { EventSourceInit } from './event-source.js';
 export { source, SourceEvent } from './iterator.js';
 export type { EventStream, SourceOptions } from './iterator.js';
-export { attach, attachSource } from './attach.js';
+export { attach, attachSource, join, joinSource } from './attach.js';
 export type { AttachInit, AttachOptions } from './attach.js';
 export type { SourceInit } from './options.js';
 export { createParser, ParseError, DEFAULT_MAX_EVENT_SIZE } from './parser/index.js';

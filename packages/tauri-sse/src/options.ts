@@ -49,6 +49,13 @@ export interface SourceInit {
   name?: string | undefined;
   /** tauri transport: also emit every message as the Tauri event `eventsource://<name>`. Needs `name`. */
   broadcast?: boolean | undefined;
+  /**
+   * tauri transport: one upstream connection for many windows. Other pages of the app `join(name)`
+   * it (a page connecting with the same `name` and URL joins too), each with its own flow control:
+   * a slow page loses its oldest events past a bound (`buffer-overflow`) instead of stalling the
+   * others. Needs `name`, app-wide; the connection ends when its last subscriber leaves.
+   */
+  shared?: boolean | undefined;
 }
 
 
@@ -110,6 +117,7 @@ export function startSource(url: string, init: SourceInit, observer: SourceObser
     keepAlive: init.keepAlive,
     name: init.name,
     broadcast: init.broadcast,
+    shared: init.shared,
   };
   return new SourceCore(request, resolveTransport(init.transport), observer, init.signal);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import { attach, attachSource, EventSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
+import { attach, attachSource, EventSource, join, joinSource, source, type SourceMessage, type SseErrorEvent } from '../src/index.js';
 import type { WireMessage } from '../src/tauri/commands.js';
 import { setSystemNetwork } from '../src/core/network.js';
 import { useMachine } from './helpers/machine.js';
@@ -59,8 +59,8 @@ class FakePlugin {
       const handler = this.#handlers[command];
       if (handler === undefined) throw new Error(`unexpected command ${cmd}`);
       const answer = handler(args);
-      // A handler of connect/attach answering an id stands for the current protocol's handshake.
-      if (bareIds || (command !== 'connect' && command !== 'attach')) return answer;
+      // A handler of connect/attach/join answering an id stands for the current protocol's handshake.
+      if (bareIds || !['connect', 'attach', 'join'].includes(command)) return answer;
       return Promise.resolve(answer).then((id) => (typeof id === 'number' ? handshake(id) : id));
     });
   }
@@ -69,7 +69,7 @@ class FakePlugin {
     return this.calls.filter((call) => call.command === command).map((call) => call.args);
   }
 
-  /** The channel of the n-th connect/attach, once the package has sent it. */
+  /** The channel of the n-th connect/attach/join, once the package has sent it. */
   async channel(n = 0): Promise<Channel<WireMessage>> {
     await until(() => this.channels.length > n, 2000, 'the connect/attach command');
     return this.channels[n] as Channel<WireMessage>;
@@ -523,6 +523,57 @@ describe('network forwarding', () => {
   });
 });
 
+describe('join (shared connections)', () => {
+  afterEach(() => {
+    clearMocks();
+    setSystemNetwork(undefined);
+  });
+
+  it('sends shared with the name on connect', async () => {
+    const plugin = new FakePlugin();
+    const es = new EventSource(URL_, { transport: 'tauri', name: 'feed', shared: true });
+    await plugin.channel();
+    assert.deepEqual(plugin.args('connect')[0]?.options, { ...DEFAULT_OPTIONS, name: 'feed', shared: true });
+    es.close();
+  });
+
+  it("joins by name, starts from the plugin's state, reports an overflow without closing, leaves with close {id}", async () => {
+    const machine = useMachine();
+    const plugin = new FakePlugin({ join: () => 5, network: () => null });
+    const es = join('feed');
+    const seen = trace(es);
+    const channel = await plugin.channel();
+    assert.equal(plugin.args('join')[0]?.name, 'feed');
+    await flush();
+    plugin.send(
+      channel,
+      { type: 'open', status: 200, url: 'http://127.0.0.1:9/feed', headers: {} },
+      { type: 'events', events: [{ data: 'a', id: '1' }] },
+      { type: 'overflow', dropped: 2 },
+      { type: 'events', events: [{ data: 'd', id: '4' }] },
+    );
+    // the shared connection's loop hears its opener's page, not a joiner's
+    machine.say('wake');
+    await flush();
+    assert.deepEqual(seen, [
+      'open state=1',
+      'message a id=1 origin=http://127.0.0.1:9 state=1',
+      'error buffer-overflow status=undefined reconnect=false state=1',
+      'message d id=4 origin=http://127.0.0.1:9 state=1',
+    ]);
+    assert.deepEqual(plugin.args('network'), []);
+    es.close();
+    await until(() => plugin.args('close').length > 0, 2000, 'close {id: 5}');
+    assert.deepEqual(plugin.args('close'), [{ id: 5 }]);
+  });
+
+  it("fails with the plugin's kind when the window's scope does not allow the connection", async () => {
+    new FakePlugin({ join: () => Promise.reject({ kind: 'scope', message: 'url not allowed by the scope' }) });
+    const stream = joinSource('feed');
+    await assert.rejects(stream.next(), (error: unknown) => (error as { kind?: string }).kind === 'scope');
+  });
+});
+
 describe('attach', () => {
   afterEach(() => clearMocks());
 
@@ -673,7 +724,7 @@ describe('options per transport', () => {
   }
 
   for (const transport of ['fetch', 'native'] as const) {
-    for (const [option, value] of [['keepAlive', true], ['name', 'feed'], ['broadcast', true]] as const) {
+    for (const [option, value] of [['keepAlive', true], ['name', 'feed'], ['broadcast', true], ['shared', true]] as const) {
       it(`${transport} refuses the tauri-only ${option} with a TypeError naming it`, () => {
         assert.throws(
           () => source(URL_, { transport, [option]: value }),

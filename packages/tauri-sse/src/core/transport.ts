@@ -5,7 +5,7 @@ import type { RetryPolicy } from './retry.js';
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
 /** Options only the Rust loop can honour: the browser transports refuse them rather than ignore them. */
-const TAURI_ONLY_OPTIONS = ['keepAlive', 'name', 'broadcast'] as const;
+const TAURI_ONLY_OPTIONS = ['keepAlive', 'name', 'broadcast', 'shared'] as const;
 
 /** The tauri-only options `request` sets, for a transport running in the page to refuse. */
 export function tauriOnlyOptions(request: SourceRequest): string[] {
@@ -46,6 +46,8 @@ export interface SourceRequest {
   name?: string | undefined;
   /** tauri transport: also emit every message as the Tauri event `eventsource://<name>`. */
   broadcast?: boolean | undefined;
+  /** tauri transport: other pages and windows may `join(name)` this one upstream connection. */
+  shared?: boolean | undefined;
 }
 
 /** A running source, as seen by the core. */

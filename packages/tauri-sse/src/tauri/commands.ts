@@ -20,6 +20,7 @@ export interface ConnectOptions {
   refreshHeaders?: boolean;
   /** The headers function threw at connect, with this message: the first attempt failed (kind `headers`). */
   headersError?: string;
+  shared?: boolean;
   /** False: the plugin's loop ignores the network (default true). */
   networkAware?: boolean;
 }
@@ -121,6 +122,10 @@ export async function connect(args: ConnectArgs, onMessage: (message: WireMessag
 
 export async function attach(name: string, onMessage: (message: WireMessage) => void): Promise<Handshake> {
   return handshake(await call('attach', (api) => ({ name, onMessage: channel(api, onMessage) })));
+}
+
+export async function join(name: string, onMessage: (message: WireMessage) => void): Promise<Handshake> {
+  return handshake(await call('join', (api) => ({ name, onMessage: channel(api, onMessage) })));
 }
 
 export function ack(id: number, count: number): Promise<null> {

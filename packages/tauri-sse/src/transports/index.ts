@@ -2,7 +2,7 @@ import type { Transport } from '../core/transport.js';
 import { autoTransport, inTauri } from './auto.js';
 import { fetchTransport } from './fetch.js';
 import { nativeTransport } from './native.js';
-import { attachTransport, tauriTransport } from './tauri.js';
+import { attachTransport, joinTransport, tauriTransport } from './tauri.js';
 
 /** The built-in transports by name; the `transport` option takes one of these or a `Transport` object. */
 const builtin = {
@@ -29,4 +29,4 @@ export function resolveTransport(option: TransportName | Transport | undefined):
   return transport;
 }
 
-export { attachTransport, fetchTransport, nativeTransport, tauriTransport };
+export { attachTransport, fetchTransport, joinTransport, nativeTransport, tauriTransport };

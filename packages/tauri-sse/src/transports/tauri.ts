@@ -42,11 +42,28 @@ export const tauriTransport: Transport = {
  * headers function: a reconnect asking for fresh headers keeps the connection's current ones.
  */
 export function attachTransport(name: string): Transport {
+  return bound((request) => networkOf(request), (onMessage) => commands.attach(name, onMessage));
+}
+
+/**
+ * A transport subscribed to the shared connection `name` (`join` command). The plugin first tells
+ * the connection's state, then what comes. The connection's loop hears its opener's page, not
+ * this one's network news.
+ */
+export function joinTransport(name: string): Transport {
+  return bound(() => undefined, (onMessage) => commands.join(name, onMessage));
+}
+
+/** A transport over a plugin connection that `open` reaches (`attach`, `join`). */
+function bound(
+  network: (request: SourceRequest) => NetworkMonitor | undefined,
+  open: (onMessage: (message: commands.WireMessage) => void) => Promise<commands.Handshake>,
+): Transport {
   return {
     name: 'tauri',
     connect(request: SourceRequest, sink: MessageSink): TransportConnection {
-      const connection = new IpcConnection(sink, undefined, networkOf(request));
-      connection.start((onMessage) => commands.attach(name, onMessage));
+      const connection = new IpcConnection(sink, undefined, network(request));
+      connection.start(open);
       return connection;
     },
   };
@@ -218,6 +235,7 @@ async function connectArgs(request: SourceRequest, body: string | undefined): Pr
   if (request.keepAlive !== undefined) options.keepAlive = request.keepAlive;
   if (request.name !== undefined) options.name = request.name;
   if (request.broadcast !== undefined) options.broadcast = request.broadcast;
+  if (request.shared !== undefined) options.shared = request.shared;
   if (!request.networkAware) options.networkAware = false;
   if (typeof request.headers === 'function') options.refreshHeaders = true;
   const args: commands.ConnectArgs = { url: request.url, options };
