@@ -20,7 +20,7 @@
 //! This file is the plugin's wiring (builder, hooks); the state is `state.rs`, the commands
 //! `commands.rs` (docs/architecture.md lists every module).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tauri::{
     plugin::{Builder as PluginBuilder, TauriPlugin},
@@ -32,6 +32,7 @@ mod commands;
 mod connection;
 mod error;
 mod headers;
+mod network;
 pub mod parser;
 mod registry;
 mod retry;
@@ -42,6 +43,9 @@ mod state;
 pub use connection::{Message, Request, StreamOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use registry::ConnectionInfo;
+/// The reqwest the plugin is built with, for the types of the network options (`Proxy`,
+/// `Certificate`, `Identity`, `cookie::Jar`) and an app client sharing its cookie store.
+pub use reqwest;
 pub use retry::{parse_retry_after, RetryPolicy};
 pub use state::{MessageStream, Sse, SseExt};
 
@@ -111,6 +115,83 @@ impl Builder {
         self
     }
 
+    /// Sends the streams through `proxy`: `reqwest::Proxy::all("http://proxy:3128")`, an
+    /// `https://` or a `socks5://` (`socks5h://`: the proxy resolves names) URL, with
+    /// `.no_proxy(reqwest::NoProxy::from_string("localhost, .internal"))` for the hosts that go
+    /// direct. Call again to add one (the first that matches a URL is used). An explicit proxy
+    /// replaces the system's. The scope applies to the stream's URL, never to the proxy.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.config.network.proxies.push(proxy);
+        self
+    }
+
+    /// Whether the system's proxy settings apply when no [`Builder::proxy`] is set (default
+    /// `true`): `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (or lowercase) on every
+    /// platform, and with the `system-proxy` feature the settings of macOS and Windows. reqwest
+    /// exempts no host by itself, loopback included: list those in `NO_PROXY`.
+    pub fn system_proxy(mut self, enabled: bool) -> Self {
+        self.config.network.system_proxy = enabled;
+        self
+    }
+
+    /// Trusts `certificate` as a root, besides the operating system's roots (and, with rustls,
+    /// Mozilla's): `reqwest::Certificate::from_pem(bytes)?` for a private CA.
+    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.config.network.root_certificates.push(certificate);
+        self
+    }
+
+    /// The client certificate offered to servers that ask for one (mutual TLS). With rustls,
+    /// `reqwest::Identity::from_pem(key_and_certificate_chain_pem)?`; with `native-tls`,
+    /// `reqwest::Identity::from_pkcs8_pem(certificate_pem, key_pem)?`.
+    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
+    pub fn identity(mut self, identity: reqwest::Identity) -> Self {
+        self.config.network.identity = Some(identity);
+        self
+    }
+
+    /// How long opening a connection may take, DNS, TCP, proxy and TLS handshakes included
+    /// (default 10 s); past it the attempt fails with kind `network` and the connection
+    /// reconnects as its retry policy says.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.network.connect_timeout = timeout;
+        self
+    }
+
+    /// TCP keep-alive: a probe after this much silence on the socket, then one as often until
+    /// the OS gives up (default 30 s; `None` turns it off). It finds a dead peer or a NAT
+    /// mapping that expired while the stream waited for events.
+    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
+        self.config.network.tcp_keepalive = interval;
+        self
+    }
+
+    /// A cookie store for the streams: `Set-Cookie` of their responses updates it, and its
+    /// cookies are sent on every request and reconnect. Hand the same
+    /// `Arc<reqwest::cookie::Jar>` to the app's own client
+    /// (`reqwest::Client::builder().cookie_provider(jar.clone())`) to share a login.
+    #[cfg(feature = "cookies")]
+    pub fn cookie_store<C: reqwest::cookie::CookieStore + 'static>(
+        mut self,
+        store: Arc<C>,
+    ) -> Self {
+        self.config.network.cookie_store = Some(store);
+        self
+    }
+
+    /// Adjusts the `reqwest::ClientBuilder` after the plugin's own options (e.g. timeouts,
+    /// default headers, DNS). The redirect policy is set after it: redirects are followed by
+    /// the plugin, which checks the scope on every hop.
+    pub fn client_builder(
+        mut self,
+        adjust: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.config.network.adjust_client = Some(Arc::new(adjust));
+        self
+    }
+
+    /// The plugin, with these options.
     pub fn build<R: Runtime>(self) -> TauriPlugin<R> {
         PluginBuilder::new("eventsource")
             .invoke_handler(tauri::generate_handler![
@@ -122,15 +203,7 @@ impl Builder {
                 commands::list,
             ])
             .setup(move |app, _api| {
-                let client = reqwest::Client::builder()
-                    // redirects are followed by the loop, to check the scope on every hop
-                    .redirect(reqwest::redirect::Policy::none())
-                    .user_agent(concat!(
-                        env!("CARGO_PKG_NAME"),
-                        "/",
-                        env!("CARGO_PKG_VERSION")
-                    ))
-                    .build()?;
+                let client = self.config.network.client()?;
                 let every = reap_every(self.config.keep_alive_ttl);
                 app.manage(Sse::new(client, self.config));
                 // No event tells a plugin that a webview was closed inside a window that stays

@@ -14,6 +14,7 @@ use crate::{
     connection::{self, Message, Request, StreamOptions},
     error::{Error, Result},
     headers,
+    network::Network,
     registry::{Alive, ConnectionInfo, Registration, Registry},
     scope::Scope,
     sink::{BacklogBound, Emit, Outlet, OutletSink, Sink, StreamSink},
@@ -31,6 +32,7 @@ pub(crate) struct Config {
     pub(crate) max_event_size: usize,
     pub(crate) headers_timeout: Duration,
     pub(crate) unsafe_headers: bool,
+    pub(crate) network: Network,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             headers_timeout: Duration::from_secs(10),
             unsafe_headers: false,
+            network: Network::default(),
         }
     }
 }

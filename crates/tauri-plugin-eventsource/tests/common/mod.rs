@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod ipc;
+pub mod net;
 
 use std::{
     io::{BufRead, BufReader},

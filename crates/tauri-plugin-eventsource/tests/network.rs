@@ -1,0 +1,371 @@
+//! The network options of `Builder` against real servers on loopback: an explicit proxy, a
+//! private CA and mutual TLS, the connect timeout, compressed streams, a shared cookie jar and
+//! the app's own client adjustment. The options read from the environment (proxy variables,
+//! the OS trust store) are tests/network_env.rs.
+
+mod common;
+
+use std::{
+    io::Write,
+    net::Ipv4Addr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use common::{
+    collect_until, encode, event_data,
+    ipc::{connect, kind, Harness},
+    net::{event_stream, forward_proxy, write_head, HttpServer, TestCa},
+    Server,
+};
+use serde_json::json;
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
+use tauri_plugin_eventsource::{
+    reqwest, Builder, ErrorKind, Message, Request, RetryPolicy, SseExt, StreamOptions,
+};
+use tokio::io::AsyncWriteExt;
+
+fn app(plugin: Builder) -> tauri::App<MockRuntime> {
+    mock_builder()
+        .plugin(plugin.build())
+        .build(mock_context(noop_assets()))
+        .unwrap()
+}
+
+fn figures(line: &str) {
+    println!("network: {line}");
+}
+
+fn is_error(m: &Message) -> bool {
+    matches!(m, Message::Error { .. })
+}
+
+/// The messages of the first attempt, up to its error (the servers here end their streams).
+async fn first_attempt(plugin: Builder, url: &str) -> Vec<Message> {
+    let app = app(plugin);
+    let mut stream = app.sse().connect(Request::new(url).unwrap());
+    collect_until(&mut stream, is_error).await
+}
+
+/// The error of a first attempt that failed, whose kind must be `network`.
+fn network_error(messages: &[Message]) -> String {
+    let Some(Message::Error { error, .. }) = messages.last() else {
+        panic!("expected an error: {messages:#?}");
+    };
+    assert_eq!(error.kind(), ErrorKind::Network, "{error}");
+    error.to_string()
+}
+
+fn proxy_to(proxy: &HttpServer) -> reqwest::Proxy {
+    reqwest::Proxy::http(proxy.url("")).unwrap()
+}
+
+#[tokio::test]
+async fn an_explicit_proxy_carries_the_stream_and_its_no_proxy_list_goes_direct() {
+    let server = Server::start();
+    let proxy = forward_proxy();
+    let url = server.sse("count=3&tag=proxied");
+    let messages = first_attempt(Builder::new().proxy(proxy_to(&proxy)), &url).await;
+    assert_eq!(event_data(&messages).len(), 3);
+    let forwarded = proxy.requests();
+    assert_eq!(forwarded.len(), 1);
+    // absolute form: the proxy is told the stream's URL
+    assert_eq!(forwarded[0].target, url);
+    assert_eq!(server.requests("proxied").await.len(), 1);
+
+    let skipping = proxy_to(&proxy).no_proxy(reqwest::NoProxy::from_string("127.0.0.1"));
+    let messages = first_attempt(Builder::new().proxy(skipping), &server.sse("count=1")).await;
+    assert_eq!(event_data(&messages).len(), 1);
+    assert_eq!(proxy.requests().len(), 1, "a no-proxy host went through");
+}
+
+#[test]
+fn the_scope_checks_the_stream_url_never_the_proxy() {
+    let proxy = forward_proxy();
+    let h = Harness::new(Builder::new().proxy(proxy_to(&proxy)));
+    let a = h.webview("a");
+    // the proxy's origin is in no scope; the stream's URL is
+    connect(&a, &h.server.sse("count=2&tag=via-proxy"), json!({}), 1).unwrap();
+    let received = h.wait_for("a", 1, |m| m["type"] == "error");
+    let events = received.iter().filter(|m| m["type"] == "events").count();
+    assert!(events >= 1, "{received:#?}");
+    assert_eq!(proxy.requests().len(), 1);
+    // a URL out of the scope stays refused, proxy or not
+    let outside = h.server.sse_on_localhost("count=1");
+    assert_eq!(kind(connect(&a, &outside, json!({}), 2)), "scope");
+    assert_eq!(proxy.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_private_ca_is_refused_by_default_and_trusted_once_added() {
+    let ca = TestCa::new();
+    let server = HttpServer::start(Some(ca.server_config(false)), |_, conn| {
+        event_stream(conn, &[], "data: secure\n\n")
+    });
+    let url = server.url("/sse");
+    let refused = network_error(&first_attempt(Builder::new(), &url).await);
+    figures(&format!("unknown CA refused: {refused}"));
+
+    let root = reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap();
+    let messages = first_attempt(Builder::new().add_root_certificate(root), &url).await;
+    assert_eq!(event_data(&messages), ["secure"]);
+}
+
+#[tokio::test]
+async fn a_server_requiring_a_client_certificate_accepts_the_identity() {
+    let ca = TestCa::new();
+    let server = HttpServer::start(Some(ca.server_config(true)), |_, conn| {
+        event_stream(conn, &[], "data: mutual\n\n")
+    });
+    let url = server.url("/sse");
+    let trusting = || {
+        Builder::new()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap())
+    };
+    let refused = network_error(&first_attempt(trusting(), &url).await);
+    figures(&format!("no client certificate: {refused}"));
+
+    let identity = reqwest::Identity::from_pem(ca.client_identity_pem().as_bytes()).unwrap();
+    let messages = first_attempt(trusting().identity(identity), &url).await;
+    assert_eq!(event_data(&messages), ["mutual"]);
+}
+
+#[tokio::test]
+async fn a_connect_that_never_completes_fails_within_the_connect_timeout() {
+    // A listener nobody accepts from, its queue full: the kernel drops further SYNs, so a
+    // connect hangs, on loopback.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((Ipv4Addr::LOCALHOST, 0).into()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let _listener = socket.listen(1).unwrap();
+    let mut queued = Vec::new();
+    while let Ok(stream) = tokio::time::timeout(
+        Duration::from_millis(200),
+        tokio::net::TcpStream::connect(addr),
+    )
+    .await
+    {
+        queued.push(stream.unwrap());
+        assert!(queued.len() < 64, "the accept queue never filled");
+    }
+
+    let timeout = Duration::from_millis(500);
+    let started = Instant::now();
+    let messages = first_attempt(
+        Builder::new().connect_timeout(timeout),
+        &format!("http://{addr}/sse"),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    let error = network_error(&messages);
+    assert!(
+        elapsed >= timeout && elapsed < timeout + Duration::from_secs(2),
+        "failed after {elapsed:?}"
+    );
+    figures(&format!(
+        "connect timeout {timeout:?}: failed after {elapsed:?} ({} queued connections): {error}",
+        queued.len()
+    ));
+}
+
+/// A `Write` into a buffer the server drains after every flush.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An encoder for `coding` whose `flush` emits everything written so far (a sync flush).
+fn encoder(coding: &str, sink: Shared) -> Box<dyn Write + Send> {
+    match coding {
+        "identity" => Box::new(sink),
+        "gzip" => Box::new(flate2::write::GzEncoder::new(sink, Default::default())),
+        // HTTP's `deflate` is the zlib format
+        "deflate" => Box::new(flate2::write::ZlibEncoder::new(sink, Default::default())),
+        "br" => Box::new(brotli::CompressorWriter::new(sink, 4096, 5, 22)),
+        "zstd" => Box::new(zstd::stream::write::Encoder::new(sink, 3).unwrap()),
+        _ => unreachable!("{coding}"),
+    }
+}
+
+const CODINGS: [&str; 5] = ["identity", "gzip", "deflate", "br", "zstd"];
+const COMPRESSED_EVENTS: usize = 10;
+const EVENT_INTERVAL: Duration = Duration::from_millis(50);
+
+#[tokio::test]
+async fn compressed_events_arrive_as_they_are_sent() {
+    // when each event left the server, by coding
+    let sent = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
+    let log = sent.clone();
+    let server = HttpServer::start(None, move |head, mut conn| {
+        let log = log.clone();
+        async move {
+            let coding = head.target.trim_start_matches("/sse?coding=").to_string();
+            let mut headers = vec![("content-type", "text/event-stream")];
+            if coding != "identity" {
+                headers.push(("content-encoding", &coding));
+            }
+            write_head(&mut conn, "200 OK", &headers).await;
+            let sink = Shared::default();
+            let mut encoder = encoder(&coding, sink.clone());
+            for i in 0..COMPRESSED_EVENTS {
+                let text = "a token of a streamed answer ".repeat(4);
+                write!(
+                    encoder,
+                    "id: {i}\ndata: {{\"n\":{i},\"text\":\"{text}\"}}\n\n"
+                )
+                .unwrap();
+                encoder.flush().unwrap();
+                let bytes = std::mem::take(&mut *sink.0.lock().unwrap());
+                log.lock().unwrap().push((coding.clone(), Instant::now()));
+                conn.write_all(&bytes).await.unwrap();
+                conn.flush().await.unwrap();
+                tokio::time::sleep(EVENT_INTERVAL).await;
+            }
+            // held open: the test reads these events only
+            std::future::pending::<()>().await;
+        }
+    });
+
+    let app = app(Builder::new());
+    for coding in CODINGS {
+        let mut stream = app
+            .sse()
+            .connect(Request::new(&server.url(&format!("/sse?coding={coding}"))).unwrap());
+        let mut arrived = Vec::new();
+        collect_until(&mut stream, |m| {
+            if let Message::Events { events } = m {
+                arrived.extend(events.iter().map(|_| Instant::now()));
+            }
+            assert!(!is_error(m), "{coding}: {m:?}");
+            arrived.len() == COMPRESSED_EVENTS
+        })
+        .await;
+        let sent = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, _)| c == coding)
+            .map(|(_, at)| *at)
+            .collect::<Vec<_>>();
+        // each event was delivered before the next one was even sent
+        for (i, at) in arrived.iter().enumerate().skip(1) {
+            assert!(
+                arrived[i - 1] < sent[i],
+                "{coding}: event {} was held back until event {i} was sent",
+                i - 1
+            );
+            assert!(*at >= sent[i]);
+        }
+        let mut delays = arrived
+            .iter()
+            .zip(&sent)
+            .map(|(arrived, sent)| arrived.duration_since(*sent))
+            .collect::<Vec<_>>();
+        delays.sort();
+        figures(&format!(
+            "{coding}: per-event delay median {:?}, max {:?} over {COMPRESSED_EVENTS} events sent {EVENT_INTERVAL:?} apart",
+            delays[delays.len() / 2],
+            delays[delays.len() - 1]
+        ));
+    }
+    // reqwest asks for what its features decode
+    let accepted = server.requests()[0]
+        .header("accept-encoding")
+        .unwrap()
+        .to_string();
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+        assert!(accepted.contains(coding), "accept-encoding: {accepted}");
+    }
+}
+
+#[tokio::test]
+async fn cookies_of_a_shared_jar_are_sent_on_the_stream_and_its_reconnects() {
+    let server = HttpServer::start(None, |head, mut conn| async move {
+        if head.target == "/login" {
+            let headers = [
+                ("set-cookie", "session=s1; Path=/"),
+                ("content-length", "0"),
+            ];
+            write_head(&mut conn, "200 OK", &headers).await;
+        } else {
+            event_stream(conn, &[("set-cookie", "seen=1; Path=/")], "data: hi\n\n").await;
+        }
+    });
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    // the app logs in with its own client
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .unwrap();
+    client.get(server.url("/login")).send().await.unwrap();
+
+    let app = app(Builder::new().cookie_store(jar.clone()));
+    let options = StreamOptions {
+        retry: RetryPolicy {
+            initial_delay: 10,
+            max_delay: 50,
+            ..RetryPolicy::default()
+        },
+        ..StreamOptions::default()
+    };
+    let request = Request::new(&server.url("/sse"))
+        .unwrap()
+        .options(options)
+        .unwrap();
+    let mut stream = app.sse().connect(request);
+    let mut opened = 0;
+    collect_until(&mut stream, |m| {
+        opened += usize::from(matches!(m, Message::Open { .. }));
+        opened == 3
+    })
+    .await;
+    let cookies = server
+        .requests()
+        .iter()
+        .filter(|r| r.target == "/sse")
+        .map(|r| r.header("cookie").unwrap_or_default().to_string())
+        .collect::<Vec<_>>();
+    // the app's login on the first request, and the stream's own cookie on every reconnect
+    assert_eq!(cookies[0], "session=s1");
+    for reconnect in &cookies[1..3] {
+        let mut sent = reconnect.split("; ").collect::<Vec<_>>();
+        sent.sort();
+        assert_eq!(sent, ["seen=1", "session=s1"], "{cookies:?}");
+    }
+    // and the app sees what the stream was set
+    use reqwest::cookie::CookieStore;
+    let url = server.url("/").parse().unwrap();
+    let shared = jar.cookies(&url).unwrap();
+    assert!(shared.to_str().unwrap().contains("seen=1"), "{shared:?}");
+}
+
+#[test]
+fn the_app_adjusts_the_client_but_redirects_stay_checked() {
+    let h = Harness::new(Builder::new().client_builder(|builder| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-app", "adjusted".parse().unwrap());
+        // would follow redirects inside reqwest, past the scope: the plugin sets it back
+        builder
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::limited(10))
+    }));
+    let a = h.webview("a");
+    let outside = h.server.sse_on_localhost("count=1&tag=outside");
+    let url = h
+        .server
+        .sse(&format!("tag=adjusted&redirect={}", encode(&outside)));
+    connect(&a, &url, json!({}), 1).unwrap();
+    let received = h.wait_for("a", 1, |m| m["type"] == "closed");
+    assert_eq!(received[0]["error"]["kind"], "scope", "{received:#?}");
+    assert_eq!(h.requests("adjusted")[0]["headers"]["x-app"], "adjusted");
+    assert!(h.requests("outside").is_empty());
+}
