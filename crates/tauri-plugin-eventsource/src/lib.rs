@@ -159,9 +159,9 @@ impl Builder {
         self
     }
 
-    /// TCP keep-alive: a probe after this much silence on the socket, then one as often until
-    /// the OS gives up (default 30 s; `None` turns it off). It finds a dead peer or a NAT
-    /// mapping that expired while the stream waited for events.
+    /// TCP keep-alive: a probe after this much silence on the socket, then one as often; three
+    /// unanswered ones end the connection, which reconnects (default 15 s, so a dead peer or an
+    /// expired NAT mapping is found within a minute; `None` turns probes off).
     pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
         self.config.network.tcp_keepalive = interval;
         self

@@ -8,6 +8,9 @@ use std::{fmt, sync::Arc, time::Duration};
 pub(crate) type AdjustClient =
     Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
 
+/// Unanswered keep-alive probes after which the OS drops the connection.
+const KEEPALIVE_PROBES: u32 = 3;
+
 /// The options of [`crate::Builder`] that shape the HTTP client.
 #[derive(Clone)]
 pub(crate) struct Network {
@@ -37,8 +40,9 @@ impl Default for Network {
             // blackholed address is retried (the reconnect loop goes on) rather than waited on
             // for the OS's minutes.
             connect_timeout: Duration::from_secs(10),
-            // A stream is silent between events: probes find a peer or NAT that dropped it.
-            tcp_keepalive: Some(Duration::from_secs(30)),
+            // A stream is silent between events: probes find a peer or NAT that dropped it
+            // within a minute (reqwest's own default).
+            tcp_keepalive: Some(Duration::from_secs(15)),
             #[cfg(feature = "cookies")]
             cookie_store: None,
             adjust_client: None,
@@ -58,7 +62,8 @@ impl Network {
             ))
             .connect_timeout(self.connect_timeout)
             .tcp_keepalive(self.tcp_keepalive)
-            .tcp_keepalive_interval(self.tcp_keepalive);
+            .tcp_keepalive_interval(self.tcp_keepalive)
+            .tcp_keepalive_retries(self.tcp_keepalive.map(|_| KEEPALIVE_PROBES));
         if !self.system_proxy {
             builder = builder.no_proxy();
         }

@@ -369,3 +369,68 @@ fn the_app_adjusts_the_client_but_redirects_stay_checked() {
     assert_eq!(h.requests("adjusted")[0]["headers"]["x-app"], "adjusted");
     assert!(h.requests("outside").is_empty());
 }
+
+/// The keep-alive timer of the client's socket to `port`, from `/proc/net/tcp`: `None` if the
+/// socket has none pending.
+#[cfg(target_os = "linux")]
+fn keepalive_timer(port: u16) -> Option<Duration> {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let fields = table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        // remote address `7F000001:PORT` (hex), state 01: established
+        .find(|f| f[2].ends_with(&format!(":{port:04X}")) && f[3] == "01")
+        .expect("the client's socket");
+    // `tr:tm->when`: timer 2 is the keep-alive one, due in this many clock ticks (1/100 s)
+    let (timer, when) = fields[5].split_once(':').unwrap();
+    let ticks = u64::from_str_radix(when, 16).unwrap();
+    (timer == "02").then(|| Duration::from_millis(ticks * 10))
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_socket_probes_a_silent_stream_with_tcp_keepalive() {
+    let silent = || {
+        HttpServer::start(None, |_, mut conn| async move {
+            write_head(
+                &mut conn,
+                "200 OK",
+                &[("content-type", "text/event-stream")],
+            )
+            .await;
+            std::future::pending::<()>().await;
+        })
+    };
+    for (keepalive, expected) in [
+        (None, Some(Duration::from_secs(15))), // the default
+        (
+            Some(Some(Duration::from_secs(7))),
+            Some(Duration::from_secs(7)),
+        ),
+        (Some(None), None),
+    ] {
+        let server = silent();
+        let plugin = match keepalive {
+            Some(keepalive) => Builder::new().tcp_keepalive(keepalive),
+            None => Builder::new(),
+        };
+        let app = app(plugin);
+        let mut stream = app
+            .sse()
+            .connect(Request::new(&server.url("/sse")).unwrap());
+        collect_until(&mut stream, |m| matches!(m, Message::Open { .. })).await;
+        let timer = keepalive_timer(server.port);
+        match expected {
+            // due within the interval, and not long ago armed
+            Some(interval) => {
+                let due = timer.expect("no keep-alive timer on the socket");
+                assert!(
+                    due <= interval && due + Duration::from_secs(3) > interval,
+                    "{due:?}"
+                );
+            }
+            None => assert_eq!(timer, None),
+        }
+    }
+}
