@@ -15,7 +15,7 @@ use std::{
 use common::{
     collect_until, encode, event_data,
     ipc::{connect, kind, Harness},
-    net::{event_stream, forward_proxy, write_head, HttpServer, TestCa},
+    net::{event_stream, forward_proxy, socks5_proxy, write_head, HttpServer, TestCa},
     Server,
 };
 use serde_json::json;
@@ -63,7 +63,7 @@ fn proxy_to(proxy: &HttpServer) -> reqwest::Proxy {
 #[tokio::test]
 async fn an_explicit_proxy_carries_the_stream_and_its_no_proxy_list_goes_direct() {
     let server = Server::start();
-    let proxy = forward_proxy();
+    let proxy = forward_proxy(None);
     let url = server.sse("count=3&tag=proxied");
     let messages = first_attempt(Builder::new().proxy(proxy_to(&proxy)), &url).await;
     assert_eq!(event_data(&messages).len(), 3);
@@ -79,9 +79,35 @@ async fn an_explicit_proxy_carries_the_stream_and_its_no_proxy_list_goes_direct(
     assert_eq!(proxy.requests().len(), 1, "a no-proxy host went through");
 }
 
+#[tokio::test]
+async fn https_and_socks5_proxies_carry_the_stream() {
+    let server = Server::start();
+    let ca = TestCa::new();
+    // TLS to the proxy itself, trusted through the added root
+    let https = forward_proxy(Some(ca.server_config(false)));
+    let url = server.sse("count=1");
+    let root = reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap();
+    let plugin = Builder::new()
+        .add_root_certificate(root)
+        .proxy(reqwest::Proxy::http(https.url("")).unwrap());
+    assert_eq!(event_data(&first_attempt(plugin, &url).await).len(), 1);
+    assert_eq!(https.requests()[0].target, url);
+
+    // `socks5h`: the proxy resolves the name
+    let (port, targets) = socks5_proxy();
+    let socks = reqwest::Proxy::all(format!("socks5h://127.0.0.1:{port}")).unwrap();
+    let url = server.sse_on_localhost("count=1");
+    let messages = first_attempt(Builder::new().proxy(socks), &url).await;
+    assert_eq!(event_data(&messages).len(), 1);
+    assert_eq!(
+        *targets.lock().unwrap(),
+        [format!("localhost:{}", server.port)]
+    );
+}
+
 #[test]
 fn the_scope_checks_the_stream_url_never_the_proxy() {
-    let proxy = forward_proxy();
+    let proxy = forward_proxy(None);
     let h = Harness::new(Builder::new().proxy(proxy_to(&proxy)));
     let a = h.webview("a");
     // the proxy's origin is in no scope; the stream's URL is

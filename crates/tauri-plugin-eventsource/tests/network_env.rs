@@ -85,7 +85,7 @@ async fn events(plugin: Builder, url: &str) -> Vec<String> {
 #[tokio::test]
 async fn http_proxy_from_the_environment_carries_the_stream_loopback_included() {
     let server = Server::start();
-    let proxy = forward_proxy();
+    let proxy = forward_proxy(None);
     let _env = Env::with(&[("HTTP_PROXY", &proxy.url(""))]);
     // reqwest exempts no host by itself: 127.0.0.1 goes through the proxy too
     let url = server.sse("count=2");
@@ -102,7 +102,7 @@ async fn http_proxy_from_the_environment_carries_the_stream_loopback_included() 
 #[tokio::test]
 async fn no_proxy_from_the_environment_names_the_hosts_that_go_direct() {
     let server = Server::start();
-    let proxy = forward_proxy();
+    let proxy = forward_proxy(None);
     let _env = Env::with(&[("HTTP_PROXY", &proxy.url("")), ("NO_PROXY", "localhost")]);
     // a host name matches its own spelling only: `localhost` does not exempt 127.0.0.1
     events(Builder::new(), &server.sse_on_localhost("count=1")).await;

@@ -1,5 +1,6 @@
 //! Servers for the network tests whose behaviour the bundled server lacks: an HTTP/1.1 server
-//! whose handler writes the response by hand, over TCP or TLS; a forward proxy; a test CA. Each
+//! whose handler writes the response by hand, over TCP or TLS; an HTTP and a SOCKS5 proxy; a
+//! test CA. Each
 //! server runs on its own thread and runtime, so sync IPC tests and async tests can both use it.
 //! Loopback only.
 
@@ -14,7 +15,10 @@ use rcgen::{
     KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader},
+    net::TcpStream,
+};
 
 /// A request line and its headers (names lowercase).
 #[derive(Debug, Clone)]
@@ -74,34 +78,27 @@ impl HttpServer {
         F: Fn(Head, Conn) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = requests.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let tls = tls.map(|config| tokio_rustls::TlsAcceptor::from(Arc::new(config)));
         let handler = Arc::new(handler);
-        spawn_runtime(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (tcp, _) = listener.accept().await.unwrap();
-                let (tls, handler, recorded) = (tls.clone(), handler.clone(), recorded.clone());
-                tokio::spawn(async move {
-                    let io: Box<dyn Io> = match tls {
-                        // a refused handshake is the client's error to see
-                        Some(tls) => match tls.accept(tcp).await {
-                            Ok(stream) => Box::new(stream),
-                            Err(_) => return,
-                        },
-                        None => Box::new(tcp),
-                    };
-                    let mut conn = BufReader::new(io);
-                    if let Some(head) = read_head(&mut conn).await {
-                        recorded.lock().unwrap().push(head.clone());
-                        handler(head, conn).await;
-                    }
-                });
+        let port = listen(move |tcp| {
+            let (tls, handler, recorded) = (tls.clone(), handler.clone(), recorded.clone());
+            async move {
+                let io: Box<dyn Io> = match tls {
+                    // a refused handshake is the client's error to see
+                    Some(tls) => match tls.accept(tcp).await {
+                        Ok(stream) => Box::new(stream),
+                        Err(_) => return,
+                    },
+                    None => Box::new(tcp),
+                };
+                let mut conn = BufReader::new(io);
+                if let Some(head) = read_head(&mut conn).await {
+                    recorded.lock().unwrap().push(head.clone());
+                    handler(head, conn).await;
+                }
             }
         });
         Self {
@@ -121,15 +118,39 @@ impl HttpServer {
     }
 }
 
-/// Runs `future` on a runtime of its own thread, for as long as the test process lives.
-fn spawn_runtime(future: impl Future<Output = ()> + Send + 'static) {
+/// Serves every connection to a new `127.0.0.1` port with `handler`, on a runtime of its own
+/// thread, for as long as the test process lives; the port.
+fn listen<F, Fut>(handler: F) -> u16
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap()
-            .block_on(future)
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                tokio::spawn(handler(tcp));
+            }
+        })
     });
+    port
+}
+
+/// The loopback address a proxy may forward to, or a panic.
+fn loopback(host: &str, port: u16) -> SocketAddr {
+    assert!(
+        matches!(host, "127.0.0.1" | "localhost"),
+        "the test proxies forward to loopback only, not {host}"
+    );
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
 }
 
 /// Writes a response head (`status` such as `200 OK`, then `headers` lines) for a body that
@@ -153,18 +174,13 @@ pub async fn event_stream(mut conn: Conn, headers: &[(&str, &str)], body: &str) 
     let _ = conn.shutdown().await;
 }
 
-/// A forward proxy for plain HTTP (absolute-form requests) to loopback targets; it records every
-/// request it forwards.
-pub fn forward_proxy() -> HttpServer {
-    HttpServer::start(None, |head, mut conn| async move {
+/// A forward proxy for plain HTTP (absolute-form requests) to loopback targets, reached over
+/// TLS with `tls`; it records every request it forwards.
+pub fn forward_proxy(tls: Option<rustls::ServerConfig>) -> HttpServer {
+    HttpServer::start(tls, |head, mut conn| async move {
         let url = url::Url::parse(&head.target).expect("a proxy request is in absolute form");
-        let host = url.host_str().unwrap();
-        assert!(
-            matches!(host, "127.0.0.1" | "localhost"),
-            "the test proxy forwards to loopback only, not {host}"
-        );
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, url.port().unwrap()));
-        let mut upstream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let addr = loopback(url.host_str().unwrap(), url.port().unwrap());
+        let mut upstream = TcpStream::connect(addr).await.unwrap();
         let path = &url[url::Position::BeforePath..];
         let mut forwarded = format!("{} {path} HTTP/1.1\r\n", head.method);
         for (name, value) in &head.headers {
@@ -175,6 +191,52 @@ pub fn forward_proxy() -> HttpServer {
         // the rest (a body, then the response) flows through as it is
         let _ = tokio::io::copy_bidirectional(&mut conn, &mut upstream).await;
     })
+}
+
+/// A SOCKS5 proxy (RFC 1928: no authentication, `CONNECT` to a loopback IPv4 address or name);
+/// the port, and the `host:port` of every connection it made.
+pub fn socks5_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let targets = Arc::new(Mutex::new(Vec::new()));
+    let recorded = targets.clone();
+    let port = listen(move |mut client| {
+        let recorded = recorded.clone();
+        async move {
+            let mut greeting = [0; 2];
+            client.read_exact(&mut greeting).await.unwrap();
+            let mut methods = vec![0; usize::from(greeting[1])];
+            client.read_exact(&mut methods).await.unwrap();
+            assert!(
+                greeting[0] == 5 && methods.contains(&0),
+                "{greeting:?} {methods:?}"
+            );
+            client.write_all(&[5, 0]).await.unwrap();
+            let mut request = [0; 4];
+            client.read_exact(&mut request).await.unwrap();
+            assert_eq!(request[..3], [5, 1, 0], "only CONNECT");
+            let host = match request[3] {
+                1 => {
+                    let mut ip = [0; 4];
+                    client.read_exact(&mut ip).await.unwrap();
+                    Ipv4Addr::from(ip).to_string()
+                }
+                3 => {
+                    let mut name = vec![0; usize::from(client.read_u8().await.unwrap())];
+                    client.read_exact(&mut name).await.unwrap();
+                    String::from_utf8(name).unwrap()
+                }
+                other => panic!("address type {other}"),
+            };
+            let port = client.read_u16().await.unwrap();
+            recorded.lock().unwrap().push(format!("{host}:{port}"));
+            let mut upstream = TcpStream::connect(loopback(&host, port)).await.unwrap();
+            client
+                .write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+                .await
+                .unwrap();
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        }
+    });
+    (port, targets)
 }
 
 /// A test certificate authority, with a server certificate for `localhost` and `127.0.0.1` and
