@@ -349,11 +349,16 @@ async fn cookies_of_a_shared_jar_are_sent_on_the_stream_and_its_reconnects() {
         .unwrap();
     let mut stream = app.sse().connect(request);
     let mut opened = 0;
-    collect_until(&mut stream, |m| {
+    let messages = collect_until(&mut stream, |m| {
         opened += usize::from(matches!(m, Message::Open { .. }));
         opened == 3
     })
     .await;
+    // the cookie is the store's: like fetch, `open` does not show `Set-Cookie`
+    let Message::Open { headers, .. } = &messages[0] else {
+        panic!("{messages:#?}");
+    };
+    assert!(!headers.contains_key("set-cookie"), "{headers:?}");
     let cookies = server
         .requests()
         .iter()
