@@ -86,9 +86,8 @@ async fn https_and_socks5_proxies_carry_the_stream() {
     // TLS to the proxy itself, trusted through the added root
     let https = forward_proxy(Some(ca.server_config(false)));
     let url = server.sse("count=1");
-    let root = reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap();
     let plugin = Builder::new()
-        .add_root_certificate(root)
+        .add_root_certificate(ca.root())
         .proxy(reqwest::Proxy::http(https.url("")).unwrap());
     assert_eq!(event_data(&first_attempt(plugin, &url).await).len(), 1);
     assert_eq!(https.requests()[0].target, url);
@@ -125,29 +124,19 @@ fn the_scope_checks_the_stream_url_never_the_proxy() {
 #[tokio::test]
 async fn a_private_ca_is_refused_by_default_and_trusted_once_added() {
     let ca = TestCa::new();
-    let server = HttpServer::start(Some(ca.server_config(false)), |_, conn| {
-        event_stream(conn, &[], "data: secure\n\n")
-    });
-    let url = server.url("/sse");
+    let url = ca.event_server(false, "data: secure\n\n").url("/sse");
     let refused = network_error(&first_attempt(Builder::new(), &url).await);
     figures(&format!("unknown CA refused: {refused}"));
 
-    let root = reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap();
-    let messages = first_attempt(Builder::new().add_root_certificate(root), &url).await;
+    let messages = first_attempt(Builder::new().add_root_certificate(ca.root()), &url).await;
     assert_eq!(event_data(&messages), ["secure"]);
 }
 
 #[tokio::test]
 async fn a_server_requiring_a_client_certificate_accepts_the_identity() {
     let ca = TestCa::new();
-    let server = HttpServer::start(Some(ca.server_config(true)), |_, conn| {
-        event_stream(conn, &[], "data: mutual\n\n")
-    });
-    let url = server.url("/sse");
-    let trusting = || {
-        Builder::new()
-            .add_root_certificate(reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap())
-    };
+    let url = ca.event_server(true, "data: mutual\n\n").url("/sse");
+    let trusting = || Builder::new().add_root_certificate(ca.root());
     let refused = network_error(&first_attempt(trusting(), &url).await);
     figures(&format!("no client certificate: {refused}"));
 

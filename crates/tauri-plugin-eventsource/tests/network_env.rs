@@ -114,12 +114,8 @@ async fn no_proxy_from_the_environment_names_the_hosts_that_go_direct() {
 #[cfg(all(unix, not(target_os = "macos")))]
 #[tokio::test]
 async fn a_root_of_the_os_trust_store_is_trusted_by_default() {
-    use common::net::{event_stream, HttpServer, TestCa};
-
-    let ca = TestCa::new();
-    let server = HttpServer::start(Some(ca.server_config(false)), |_, conn| {
-        event_stream(conn, &[], "data: corporate\n\n")
-    });
+    let ca = common::net::TestCa::new();
+    let server = ca.event_server(false, "data: corporate\n\n");
     let store = std::env::temp_dir().join(format!("tauri-sse-ca-{}.pem", std::process::id()));
     std::fs::write(&store, ca.pem()).unwrap();
     let _env = Env::with(&[("SSL_CERT_FILE", store.to_str().unwrap())]);

@@ -262,6 +262,19 @@ impl TestCa {
         self.ca.pem()
     }
 
+    /// The CA certificate, for `Builder::add_root_certificate`.
+    pub fn root(&self) -> reqwest::Certificate {
+        reqwest::Certificate::from_pem(self.pem().as_bytes()).unwrap()
+    }
+
+    /// An HTTPS server with a certificate from this CA (and requiring a client certificate from
+    /// it with `client_auth`) whose streams are `body`, then end.
+    pub fn event_server(&self, client_auth: bool, body: &'static str) -> HttpServer {
+        HttpServer::start(Some(self.server_config(client_auth)), move |_, conn| {
+            event_stream(conn, &[], body)
+        })
+    }
+
     /// A certificate for `names` with `usage`, and its key.
     fn issue(
         &self,
