@@ -17,6 +17,30 @@
 //! Rust code can stream too, without any scope: `app.sse().connect(Request::new(url)?)` is a
 //! [`futures_core::Stream`] of [`Message`]s; dropping it closes the connection.
 //!
+//! The network — proxy, trust, timeouts, compression, cookies — is the app's, set on [`Builder`];
+//! no command lets a page change it:
+//!
+//! ```rust,no_run
+//! use std::{sync::Arc, time::Duration};
+//! use tauri_plugin_eventsource::{reqwest, Builder};
+//!
+//! fn plugin<R: tauri::Runtime>(
+//!     corporate_root: &[u8],
+//! ) -> reqwest::Result<tauri::plugin::TauriPlugin<R>> {
+//!     let jar = Arc::new(reqwest::cookie::Jar::default()); // the app's clients may share it
+//!     Ok(Builder::new()
+//!         .proxy(
+//!             reqwest::Proxy::all("http://proxy.corp.example:3128")?
+//!                 .no_proxy(reqwest::NoProxy::from_string("localhost, .corp.example")),
+//!         )
+//!         .add_root_certificate(reqwest::Certificate::from_pem(corporate_root)?)
+//!         .connect_timeout(Duration::from_secs(5))
+//!         .cookie_store(jar)
+//!         .client_builder(|b| b.pool_idle_timeout(Duration::from_secs(30)))
+//!         .build())
+//! }
+//! ```
+//!
 //! This file is the plugin's wiring (builder, hooks); the state is `state.rs`, the commands
 //! `commands.rs` (docs/architecture.md lists every module).
 
@@ -58,6 +82,7 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// The default options, those of [`init`].
     pub fn new() -> Self {
         Self::default()
     }

@@ -104,6 +104,24 @@ async fn https_and_socks5_proxies_carry_the_stream() {
     );
 }
 
+#[tokio::test]
+async fn an_https_stream_tunnels_through_the_proxy_with_connect() {
+    let ca = TestCa::new();
+    let server = ca.event_server(false, "data: tunnelled\n\n");
+    let proxy = forward_proxy(None);
+    let plugin = Builder::new()
+        .add_root_certificate(ca.root())
+        .proxy(reqwest::Proxy::https(proxy.url("")).unwrap());
+    let messages = first_attempt(plugin, &server.url("/sse")).await;
+    assert_eq!(event_data(&messages), ["tunnelled"]);
+    let tunnel = &proxy.requests()[0];
+    // the proxy sees where to, not what: TLS runs end to end, checked against the server
+    assert_eq!(
+        (tunnel.method.as_str(), tunnel.target.clone()),
+        ("CONNECT", format!("127.0.0.1:{}", server.port))
+    );
+}
+
 #[test]
 fn the_scope_checks_the_stream_url_never_the_proxy() {
     let proxy = forward_proxy(None);

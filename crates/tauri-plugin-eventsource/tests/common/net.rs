@@ -174,10 +174,21 @@ pub async fn event_stream(mut conn: Conn, headers: &[(&str, &str)], body: &str) 
     let _ = conn.shutdown().await;
 }
 
-/// A forward proxy for plain HTTP (absolute-form requests) to loopback targets, reached over
-/// TLS with `tls`; it records every request it forwards.
+/// A forward proxy to loopback targets, reached over TLS with `tls`: absolute-form requests for
+/// plain HTTP, `CONNECT` tunnels for HTTPS. It records every request it forwards.
 pub fn forward_proxy(tls: Option<rustls::ServerConfig>) -> HttpServer {
     HttpServer::start(tls, |head, mut conn| async move {
+        if head.method == "CONNECT" {
+            let (host, port) = head.target.rsplit_once(':').unwrap();
+            let mut upstream = TcpStream::connect(loopback(host, port.parse().unwrap()))
+                .await
+                .unwrap();
+            conn.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                .await
+                .unwrap();
+            let _ = tokio::io::copy_bidirectional(&mut conn, &mut upstream).await;
+            return;
+        }
         let url = url::Url::parse(&head.target).expect("a proxy request is in absolute form");
         let addr = loopback(url.host_str().unwrap(), url.port().unwrap());
         let mut upstream = TcpStream::connect(addr).await.unwrap();
