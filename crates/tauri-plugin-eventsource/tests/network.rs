@@ -1,6 +1,6 @@
-//! The network options of `Builder` against real servers on loopback: an explicit proxy, a
-//! private CA and mutual TLS, the connect timeout, compressed streams, a shared cookie jar and
-//! the app's own client adjustment. The options read from the environment (proxy variables,
+//! The network options of `Builder` against real servers on loopback: explicit proxies (HTTP,
+//! HTTPS, SOCKS5, `CONNECT` tunnels), a private CA and mutual TLS, the connect timeout, TCP
+//! keep-alive, compressed streams, a shared cookie jar and the app's own client adjustment. The options read from the environment (proxy variables,
 //! the OS trust store) are tests/network_env.rs.
 
 mod common;
@@ -13,38 +13,19 @@ use std::{
 };
 
 use common::{
-    collect_until, encode, event_data,
+    app_with as app, collect_until, encode, event_data, first_attempt,
     ipc::{connect, kind, Harness},
     net::{event_stream, forward_proxy, socks5_proxy, write_head, HttpServer, TestCa},
     Server,
 };
 use serde_json::json;
-use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri_plugin_eventsource::{
     reqwest, Builder, ErrorKind, Message, Request, RetryPolicy, SseExt, StreamOptions,
 };
 use tokio::io::AsyncWriteExt;
 
-fn app(plugin: Builder) -> tauri::App<MockRuntime> {
-    mock_builder()
-        .plugin(plugin.build())
-        .build(mock_context(noop_assets()))
-        .unwrap()
-}
-
 fn figures(line: &str) {
     println!("network: {line}");
-}
-
-fn is_error(m: &Message) -> bool {
-    matches!(m, Message::Error { .. })
-}
-
-/// The messages of the first attempt, up to its error (the servers here end their streams).
-async fn first_attempt(plugin: Builder, url: &str) -> Vec<Message> {
-    let app = app(plugin);
-    let mut stream = app.sse().connect(Request::new(url).unwrap());
-    collect_until(&mut stream, is_error).await
 }
 
 /// The error of a first attempt that failed, whose kind must be `network`.
@@ -278,7 +259,7 @@ async fn compressed_events_arrive_as_they_are_sent() {
             if let Message::Events { events } = m {
                 arrived.extend(events.iter().map(|_| Instant::now()));
             }
-            assert!(!is_error(m), "{coding}: {m:?}");
+            assert!(!matches!(m, Message::Error { .. }), "{coding}: {m:?}");
             arrived.len() == COMPRESSED_EVENTS
         })
         .await;

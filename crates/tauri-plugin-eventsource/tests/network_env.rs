@@ -11,9 +11,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{collect_until, event_data, net::forward_proxy, Server};
-use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
-use tauri_plugin_eventsource::{reqwest, Builder, Message, Request, SseExt};
+use common::{event_data, first_attempt, net::forward_proxy, Server};
+use tauri_plugin_eventsource::{reqwest, Builder};
 
 static ENV: Mutex<()> = Mutex::new(());
 
@@ -67,19 +66,9 @@ impl Drop for Env {
     }
 }
 
-/// An app whose plugin client is built now, from the current environment.
-fn app(plugin: Builder) -> tauri::App<MockRuntime> {
-    mock_builder()
-        .plugin(plugin.build())
-        .build(mock_context(noop_assets()))
-        .unwrap()
-}
-
 /// The events of one stream (the servers here end it), up to the reconnect.
 async fn events(plugin: Builder, url: &str) -> Vec<String> {
-    let app = app(plugin);
-    let mut stream = app.sse().connect(Request::new(url).unwrap());
-    event_data(&collect_until(&mut stream, |m| matches!(m, Message::Error { .. })).await)
+    event_data(&first_attempt(plugin, url).await)
 }
 
 #[tokio::test]
