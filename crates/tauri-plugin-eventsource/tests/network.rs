@@ -249,9 +249,9 @@ async fn compressed_events_arrive_as_they_are_sent() {
         }
     });
 
-    let app = app(Builder::new());
+    let decoding = app(Builder::new());
     for coding in CODINGS {
-        let mut stream = app
+        let mut stream = decoding
             .sse()
             .connect(Request::new(&server.url(&format!("/sse?coding={coding}"))).unwrap());
         let mut arrived = Vec::new();
@@ -299,6 +299,14 @@ async fn compressed_events_arrive_as_they_are_sent() {
     for coding in ["gzip", "deflate", "br", "zstd"] {
         assert!(accepted.contains(coding), "accept-encoding: {accepted}");
     }
+    // and for nothing once the app turns decoding off
+    let plain =
+        app(Builder::new().client_builder(|b| b.no_gzip().no_brotli().no_deflate().no_zstd()));
+    let url = server.url("/sse?coding=identity");
+    let mut stream = plain.sse().connect(Request::new(&url).unwrap());
+    collect_until(&mut stream, |m| matches!(m, Message::Open { .. })).await;
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.header("accept-encoding"), None, "{last:?}");
 }
 
 #[tokio::test]
