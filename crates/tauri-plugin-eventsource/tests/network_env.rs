@@ -11,7 +11,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{event_data, first_attempt, net::forward_proxy, Server};
+use common::{
+    event_data, first_attempt,
+    net::{forward_proxy, TestCa},
+    Server,
+};
 use tauri_plugin_eventsource::{reqwest, Builder};
 
 static ENV: Mutex<()> = Mutex::new(());
@@ -100,10 +104,23 @@ async fn no_proxy_from_the_environment_names_the_hosts_that_go_direct() {
     assert_eq!(proxy.requests().len(), 1);
 }
 
+#[tokio::test]
+async fn https_proxy_from_the_environment_tunnels_https_streams() {
+    let ca = TestCa::new();
+    let server = ca.event_server(false, "data: tunnelled\n\n");
+    let proxy = forward_proxy(None);
+    let _env = Env::with(&[("HTTPS_PROXY", &proxy.url(""))]);
+    let plugin = Builder::new().add_root_certificate(ca.root());
+    assert_eq!(events(plugin, &server.url("/sse")).await, ["tunnelled"]);
+    let tunnel = &proxy.requests()[0];
+    assert_eq!(tunnel.method, "CONNECT");
+    assert_eq!(tunnel.target, format!("127.0.0.1:{}", server.port));
+}
+
 #[cfg(all(unix, not(target_os = "macos")))]
 #[tokio::test]
 async fn a_root_of_the_os_trust_store_is_trusted_by_default() {
-    let ca = common::net::TestCa::new();
+    let ca = TestCa::new();
     let server = ca.event_server(false, "data: corporate\n\n");
     let store = std::env::temp_dir().join(format!("tauri-sse-ca-{}.pem", std::process::id()));
     std::fs::write(&store, ca.pem()).unwrap();
