@@ -52,11 +52,11 @@ use tauri::{
     Manager, RunEvent, Runtime, WindowEvent,
 };
 
+mod client;
 mod commands;
 mod connection;
 mod error;
 mod headers;
-mod network;
 pub mod parser;
 mod registry;
 mod retry;
@@ -146,7 +146,7 @@ impl Builder {
     /// direct. Call again to add one (the first that matches a URL is used). An explicit proxy
     /// replaces the system's. The scope applies to the stream's URL, never to the proxy.
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
-        self.config.network.proxies.push(proxy);
+        self.config.client.proxies.push(proxy);
         self
     }
 
@@ -155,7 +155,7 @@ impl Builder {
     /// platform, and with the `system-proxy` feature the settings of macOS and Windows. reqwest
     /// exempts no host by itself, loopback included: list those in `NO_PROXY`.
     pub fn system_proxy(mut self, enabled: bool) -> Self {
-        self.config.network.system_proxy = enabled;
+        self.config.client.system_proxy = enabled;
         self
     }
 
@@ -163,7 +163,7 @@ impl Builder {
     /// Mozilla's): `reqwest::Certificate::from_pem(bytes)?` for a private CA.
     #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
-        self.config.network.root_certificates.push(certificate);
+        self.config.client.root_certificates.push(certificate);
         self
     }
 
@@ -172,7 +172,7 @@ impl Builder {
     /// `reqwest::Identity::from_pkcs8_pem(certificate_pem, key_pem)?`.
     #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
     pub fn identity(mut self, identity: reqwest::Identity) -> Self {
-        self.config.network.identity = Some(identity);
+        self.config.client.identity = Some(identity);
         self
     }
 
@@ -180,7 +180,7 @@ impl Builder {
     /// (default 10 s); past it the attempt fails with kind `network` and the connection
     /// reconnects as its retry policy says.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.config.network.connect_timeout = timeout;
+        self.config.client.connect_timeout = timeout;
         self
     }
 
@@ -188,7 +188,7 @@ impl Builder {
     /// unanswered ones end the connection, which reconnects (default 15 s, so a dead peer or an
     /// expired NAT mapping is found within a minute; `None` turns probes off).
     pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
-        self.config.network.tcp_keepalive = interval;
+        self.config.client.tcp_keepalive = interval;
         self
     }
 
@@ -201,7 +201,7 @@ impl Builder {
         mut self,
         store: Arc<C>,
     ) -> Self {
-        self.config.network.cookie_store = Some(store);
+        self.config.client.cookie_store = Some(store);
         self
     }
 
@@ -212,7 +212,7 @@ impl Builder {
         mut self,
         adjust: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
     ) -> Self {
-        self.config.network.adjust_client = Some(Arc::new(adjust));
+        self.config.client.adjust_client = Some(Arc::new(adjust));
         self
     }
 
@@ -228,7 +228,7 @@ impl Builder {
                 commands::list,
             ])
             .setup(move |app, _api| {
-                let client = self.config.network.client()?;
+                let client = self.config.client.build()?;
                 let every = reap_every(self.config.keep_alive_ttl);
                 app.manage(Sse::new(client, self.config));
                 // No event tells a plugin that a webview was closed inside a window that stays

@@ -11,10 +11,10 @@ use tauri::{
 use tokio::sync::mpsc;
 
 use crate::{
+    client::ClientOptions,
     connection::{self, Message, Request, StreamOptions},
     error::{Error, Result},
     headers,
-    network::Network,
     registry::{Alive, ConnectionInfo, Registration, Registry},
     scope::Scope,
     sink::{BacklogBound, Emit, Outlet, OutletSink, Sink, StreamSink},
@@ -32,7 +32,7 @@ pub(crate) struct Config {
     pub(crate) max_event_size: usize,
     pub(crate) headers_timeout: Duration,
     pub(crate) unsafe_headers: bool,
-    pub(crate) network: Network,
+    pub(crate) client: ClientOptions,
 }
 
 impl Default for Config {
@@ -49,7 +49,7 @@ impl Default for Config {
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             headers_timeout: Duration::from_secs(10),
             unsafe_headers: false,
-            network: Network::default(),
+            client: ClientOptions::default(),
         }
     }
 }

@@ -13,7 +13,7 @@ const KEEPALIVE_PROBES: u32 = 3;
 
 /// The options of [`crate::Builder`] that shape the HTTP client.
 #[derive(Clone)]
-pub(crate) struct Network {
+pub(crate) struct ClientOptions {
     pub(crate) proxies: Vec<reqwest::Proxy>,
     pub(crate) system_proxy: bool,
     #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
@@ -27,7 +27,7 @@ pub(crate) struct Network {
     pub(crate) adjust_client: Option<AdjustClient>,
 }
 
-impl Default for Network {
+impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             proxies: Vec::new(),
@@ -50,10 +50,10 @@ impl Default for Network {
     }
 }
 
-impl Network {
+impl ClientOptions {
     /// The client every connection uses. The app's adjustment runs after the plugin's options
     /// and before the redirect policy, which it cannot undo.
-    pub(crate) fn client(&self) -> reqwest::Result<reqwest::Client> {
+    pub(crate) fn build(&self) -> reqwest::Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
@@ -93,9 +93,9 @@ impl Network {
     }
 }
 
-impl fmt::Debug for Network {
+impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Network");
+        let mut debug = f.debug_struct("ClientOptions");
         debug
             .field("proxies", &self.proxies)
             .field("system_proxy", &self.system_proxy);
