@@ -713,10 +713,15 @@ fn is_event_stream(content_type: &str) -> bool {
     essence.eq_ignore_ascii_case("text/event-stream")
 }
 
-/// Response headers for `open`: lowercase names, repeated headers joined with `, `.
+/// Response headers for `open`: lowercase names, repeated headers joined with `, `. Without
+/// `Set-Cookie`, which fetch never shows a page either (a forbidden response-header name): an
+/// `HttpOnly` cookie for the app's cookie store is no page's to read.
 fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
     let mut map = BTreeMap::<String, String>::new();
     for (name, value) in headers {
+        if name == header::SET_COOKIE || name == "set-cookie2" {
+            continue;
+        }
         let value = String::from_utf8_lossy(value.as_bytes());
         map.entry(name.as_str().to_string())
             .and_modify(|v| {

@@ -17,10 +17,34 @@
 //! Rust code can stream too, without any scope: `app.sse().connect(Request::new(url)?)` is a
 //! [`futures_core::Stream`] of [`Message`]s; dropping it closes the connection.
 //!
+//! The network — proxy, trust, timeouts, compression, cookies — is the app's, set on [`Builder`];
+//! no command lets a page change it:
+//!
+//! ```rust,no_run
+//! use std::{sync::Arc, time::Duration};
+//! use tauri_plugin_eventsource::{reqwest, Builder};
+//!
+//! fn plugin<R: tauri::Runtime>(
+//!     corporate_root: &[u8],
+//! ) -> reqwest::Result<tauri::plugin::TauriPlugin<R>> {
+//!     let jar = Arc::new(reqwest::cookie::Jar::default()); // the app's clients may share it
+//!     Ok(Builder::new()
+//!         .proxy(
+//!             reqwest::Proxy::all("http://proxy.corp.example:3128")?
+//!                 .no_proxy(reqwest::NoProxy::from_string("localhost, .corp.example")),
+//!         )
+//!         .add_root_certificate(reqwest::Certificate::from_pem(corporate_root)?)
+//!         .connect_timeout(Duration::from_secs(5))
+//!         .cookie_store(jar)
+//!         .client_builder(|b| b.pool_idle_timeout(Duration::from_secs(30)))
+//!         .build())
+//! }
+//! ```
+//!
 //! This file is the plugin's wiring (builder, hooks); the state is `state.rs`, the commands
 //! `commands.rs` (docs/architecture.md lists every module).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tauri::{
     plugin::{Builder as PluginBuilder, TauriPlugin},
@@ -28,6 +52,7 @@ use tauri::{
     Manager, RunEvent, Runtime, WindowEvent,
 };
 
+mod client;
 mod commands;
 mod connection;
 mod error;
@@ -45,6 +70,9 @@ pub use connection::{Message, Request, StreamOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use network::NetworkSignal;
 pub use registry::ConnectionInfo;
+/// The reqwest the plugin is built with, for the types of the network options (`Proxy`,
+/// `Certificate`, `Identity`, `cookie::Jar`) and an app client sharing its cookie store.
+pub use reqwest;
 pub use retry::{parse_retry_after, RetryPolicy};
 pub use state::{MessageStream, Sse, SseExt};
 
@@ -58,6 +86,7 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// The default options, those of [`init`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -115,6 +144,83 @@ impl Builder {
         self
     }
 
+    /// Sends the streams through `proxy`: `reqwest::Proxy::all("http://proxy:3128")`, an
+    /// `https://` or a `socks5://` (`socks5h://`: the proxy resolves names) URL, with
+    /// `.no_proxy(reqwest::NoProxy::from_string("localhost, .internal"))` for the hosts that go
+    /// direct. Call again to add one (the first that matches a URL is used). An explicit proxy
+    /// replaces the system's. The scope applies to the stream's URL, never to the proxy.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.config.client.proxies.push(proxy);
+        self
+    }
+
+    /// Whether the system's proxy settings apply when no [`Builder::proxy`] is set (default
+    /// `true`): `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (or lowercase) on every
+    /// platform, and with the `system-proxy` feature the settings of macOS and Windows. reqwest
+    /// exempts no host by itself, loopback included: list those in `NO_PROXY`.
+    pub fn system_proxy(mut self, enabled: bool) -> Self {
+        self.config.client.system_proxy = enabled;
+        self
+    }
+
+    /// Trusts `certificate` as a root, besides the operating system's roots (and, with rustls,
+    /// Mozilla's): `reqwest::Certificate::from_pem(bytes)?` for a private CA.
+    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.config.client.root_certificates.push(certificate);
+        self
+    }
+
+    /// The client certificate offered to servers that ask for one (mutual TLS). With rustls,
+    /// `reqwest::Identity::from_pem(key_and_certificate_chain_pem)?`; with `native-tls`,
+    /// `reqwest::Identity::from_pkcs8_pem(certificate_pem, key_pem)?`.
+    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
+    pub fn identity(mut self, identity: reqwest::Identity) -> Self {
+        self.config.client.identity = Some(identity);
+        self
+    }
+
+    /// How long opening a connection may take, DNS, TCP, proxy and TLS handshakes included
+    /// (default 10 s); past it the attempt fails with kind `network` and the connection
+    /// reconnects as its retry policy says.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.client.connect_timeout = timeout;
+        self
+    }
+
+    /// TCP keep-alive: a probe after this much silence on the socket, then one as often; three
+    /// unanswered ones end the connection, which reconnects (default 15 s, so a dead peer or an
+    /// expired NAT mapping is found within a minute; `None` turns probes off).
+    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
+        self.config.client.tcp_keepalive = interval;
+        self
+    }
+
+    /// A cookie store for the streams: `Set-Cookie` of their responses updates it, and its
+    /// cookies are sent on every request and reconnect. Hand the same
+    /// `Arc<reqwest::cookie::Jar>` to the app's own client
+    /// (`reqwest::Client::builder().cookie_provider(jar.clone())`) to share a login.
+    #[cfg(feature = "cookies")]
+    pub fn cookie_store<C: reqwest::cookie::CookieStore + 'static>(
+        mut self,
+        store: Arc<C>,
+    ) -> Self {
+        self.config.client.cookie_store = Some(store);
+        self
+    }
+
+    /// Adjusts the `reqwest::ClientBuilder` after the plugin's own options (e.g. timeouts,
+    /// default headers, DNS). The redirect policy is set after it: redirects are followed by
+    /// the plugin, which checks the scope on every hop.
+    pub fn client_builder(
+        mut self,
+        adjust: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.config.client.adjust_client = Some(Arc::new(adjust));
+        self
+    }
+
+    /// The plugin, with these options.
     pub fn build<R: Runtime>(self) -> TauriPlugin<R> {
         PluginBuilder::new("eventsource")
             .invoke_handler(tauri::generate_handler![
@@ -128,15 +234,7 @@ impl Builder {
                 commands::list,
             ])
             .setup(move |app, _api| {
-                let client = reqwest::Client::builder()
-                    // redirects are followed by the loop, to check the scope on every hop
-                    .redirect(reqwest::redirect::Policy::none())
-                    .user_agent(concat!(
-                        env!("CARGO_PKG_NAME"),
-                        "/",
-                        env!("CARGO_PKG_VERSION")
-                    ))
-                    .build()?;
+                let client = self.config.client.build()?;
                 let every = reap_every(self.config.keep_alive_ttl);
                 app.manage(Sse::new(client, self.config));
                 // No event tells a plugin that a webview was closed inside a window that stays

@@ -11,6 +11,7 @@ use tauri::{
 use tokio::sync::mpsc;
 
 use crate::{
+    client::ClientOptions,
     connection::{self, Message, Request, StreamOptions},
     error::{Error, Result},
     headers,
@@ -33,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) max_event_size: usize,
     pub(crate) headers_timeout: Duration,
     pub(crate) unsafe_headers: bool,
+    pub(crate) client: ClientOptions,
 }
 
 impl Default for Config {
@@ -49,6 +51,7 @@ impl Default for Config {
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             headers_timeout: Duration::from_secs(10),
             unsafe_headers: false,
+            client: ClientOptions::default(),
         }
     }
 }

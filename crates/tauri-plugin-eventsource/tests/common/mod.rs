@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod ipc;
+pub mod net;
 
 use std::{
     io::{BufRead, BufReader},
@@ -126,6 +127,24 @@ pub fn encode(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// An app on the mock runtime with the plugin as `plugin` configures it; its HTTP client is
+/// built now (from the environment too).
+pub fn app_with(plugin: tauri_plugin_eventsource::Builder) -> tauri::App<tauri::test::MockRuntime> {
+    tauri::test::mock_builder()
+        .plugin(plugin.build())
+        .build(tauri::test::mock_context(tauri::test::noop_assets()))
+        .unwrap()
+}
+
+/// The messages of a Rust stream's first attempt, up to its first error (a failed attempt, or a
+/// reconnect after a stream the server ended).
+pub async fn first_attempt(plugin: tauri_plugin_eventsource::Builder, url: &str) -> Vec<Message> {
+    use tauri_plugin_eventsource::{Request, SseExt};
+    let app = app_with(plugin);
+    let mut stream = app.sse().connect(Request::new(url).unwrap());
+    collect_until(&mut stream, |m| matches!(m, Message::Error { .. })).await
 }
 
 /// Reads messages until `stop` says so (the stopping message included) or 10 s pass.
