@@ -1,7 +1,7 @@
 // The one module that talks to tauri-sse: a scenario's connection over one of the three transports,
 // reported through plain callbacks so the rest of the demo does not depend on the package's event types.
 import { fetch as tauriFetch } from '@tauri-apps/plugin-http';
-import { attach, EventSource } from 'tauri-sse';
+import { attach, EventSource, join } from 'tauri-sse';
 
 export type TransportName = 'native' | 'fetch' | 'tauri';
 export const TRANSPORTS: readonly TransportName[] = ['native', 'fetch', 'tauri'];
@@ -24,6 +24,10 @@ export interface ConnectSpec {
   /** Rust transport only: keep the connection when the page goes away, under `name`. */
   keepAlive?: boolean;
   name?: string;
+  /** Rust transport only: one upstream connection other windows `join(name)`. */
+  shared?: boolean;
+  /** Statuses that reconnect instead of failing (`retry.onStatus`). */
+  onStatus?: number[];
   /** ms before the first reconnect when the server sent no `retry:`. */
   initialDelay?: number;
 }
@@ -58,8 +62,9 @@ export function connect(spec: ConnectSpec, handlers: ConnectionHandlers): Connec
     ...(spec.headers === 'rotating' ? { headers: rotating(headers) } : Object.keys(headers).length > 0 ? { headers } : {}),
     ...(spec.method === undefined ? {} : { method: spec.method }),
     ...(spec.body === undefined ? {} : { body: spec.body }),
-    ...(spec.initialDelay === undefined ? {} : { retry: { initialDelay: spec.initialDelay } }),
+    ...(spec.initialDelay === undefined && spec.onStatus === undefined ? {} : { retry: { initialDelay: spec.initialDelay, onStatus: spec.onStatus } }),
     ...(spec.keepAlive ? { keepAlive: true, name: spec.name } : {}),
+    ...(spec.shared ? { shared: true, name: spec.name } : {}),
   });
   return observe(source, spec.types ?? ['message'], handlers);
 }
@@ -77,6 +82,11 @@ function rotating(fixed: Record<string, string>): () => Record<string, string> {
  */
 export function reattach(name: string, types: string[], handlers: ConnectionHandlers): Connection {
   return observe(attach(name), types, handlers);
+}
+
+/** Joins the shared Rust connection `name` (opened by another window with `shared`). */
+export function joinFeed(name: string, types: string[], handlers: ConnectionHandlers): Connection {
+  return observe(join(name), types, handlers);
 }
 
 function observe(source: EventSource, types: string[], handlers: ConnectionHandlers): Connection {

@@ -7,7 +7,10 @@ export type ScenarioName = 'llm' | 'feed' | 'resume';
 export const SCENARIOS: readonly ScenarioName[] = ['llm', 'feed', 'resume'];
 
 export const TOKEN = 'demo-token';
-/** The kept-alive Rust connection the feed scenario opens; re-attached after a page reload. */
+/**
+ * The kept-alive, shared Rust connection the feed scenario opens: re-attached after a page reload,
+ * joined by the notifications window.
+ */
 export const FEED_NAME = 'demo-feed';
 /** The server drops the socket after this many events per connection in `resume`. */
 export const DROP_EVERY = 5;
@@ -41,7 +44,7 @@ export function scenario(name: ScenarioName, transport: TransportName, server: s
           url: url(server, query),
           ...auth,
           types: ['notification'],
-          ...(transport === 'tauri' ? { keepAlive: true, name: FEED_NAME } : {}),
+          ...(transport === 'tauri' ? { keepAlive: true, shared: true, name: FEED_NAME } : {}),
         },
       };
     case 'resume':
