@@ -580,7 +580,7 @@ fn control_characters_in_the_url_or_last_event_id_cannot_inject_headers() {
 }
 
 #[test]
-fn another_webview_cannot_close_attach_ack_or_list_a_connection_nor_learn_it_exists() {
+fn another_webview_cannot_close_attach_ack_signal_or_list_a_connection_nor_learn_it_exists() {
     let h = Harness::new(tauri_plugin_eventsource::Builder::new());
     let (a, b) = (h.webview("a"), h.webview("b"));
     let url = h.server.sse("interval=50&tag=own");
@@ -612,6 +612,10 @@ fn another_webview_cannot_close_attach_ack_or_list_a_connection_nor_learn_it_exi
         invoke(&b, "ack", json!({ "id": id, "count": 64 })),
         Err(not_found(id.to_string()))
     );
+    assert_eq!(
+        invoke(&b, "network", json!({ "id": id, "signal": "offline" })),
+        Err(not_found(id.to_string()))
+    );
     assert_eq!(invoke(&b, "list", json!({})), Ok(json!([])));
     assert!(h.received("b", 2).is_empty(), "b received a's messages");
 
@@ -627,7 +631,7 @@ fn another_webview_cannot_close_attach_ack_or_list_a_connection_nor_learn_it_exi
     invoke(&a, "close", json!({ "id": id })).unwrap();
     tauri::async_runtime::block_on(h.server.wait_closed("own"));
     figures(
-        "4 cross-webview commands (close, attach, ack, list) answered as for a nonexistent connection",
+        "5 cross-webview commands (close, attach, ack, network, list) answered as for a nonexistent connection",
     );
 }
 
