@@ -72,29 +72,7 @@ echo "consumer: app built in $((SECONDS - build_started)) s"
 
 section "consumer: run it in WebKitGTK under Xvfb via tauri-driver"
 cd "$repo"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  local status=$?
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-wait_for() {
-  local what=$1 log=$2
-  shift 2
-  for _ in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "consumer-test: $what did not come up; its output:" >&2
-  cat "$log" >&2
-  return 1
-}
+start_helpers
 
 setsid node packages/sse-server/dist/cli.js --port 0 --host 127.0.0.1 >"$tmp/server.out" &
 pids+=($!)

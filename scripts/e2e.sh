@@ -27,33 +27,7 @@ if [ "$mode" = bench ]; then profile=release; else profile=dev; fi
 cargo build --quiet -p tauri-sse-demo --profile "$profile"
 app="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo release)/tauri-sse-demo"
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  local status=$?
-  # Each helper runs in its own process group (setsid): the group takes its children along
-  # (WebKitWebDriver and the app under tauri-driver).
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-
-# Polls `check` (a command) for up to 20 s; fails with `what` and the helper's log.
-wait_for() {
-  local what=$1 log=$2
-  shift 2
-  for _ in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "e2e: $what did not come up; its output:" >&2
-  cat "$log" >&2
-  return 1
-}
+start_helpers
 
 setsid node packages/sse-server/dist/cli.js --port 0 >"$tmp/server.out" &
 pids+=($!)

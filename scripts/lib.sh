@@ -55,3 +55,35 @@ use_shared_cargo_target() {
     echo "$here" >"$marker"
   fi
 }
+
+# Background helpers (server, Xvfb, tauri-driver) for a script that drives the app: `start_helpers`
+# makes $tmp and an exit trap; each helper started with `setsid … &` and added to `pids` runs in
+# its own process group, which the trap stops with its children (WebKitWebDriver and the app
+# under tauri-driver), also on failure.
+start_helpers() {
+  tmp=$(mktemp -d)
+  pids=()
+  trap stop_helpers EXIT
+  trap 'exit 130' INT TERM
+}
+stop_helpers() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+  exit "$status"
+}
+
+free_port() {
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# Polls `check` (a command) for up to 20 s; fails with `what` and the helper's log.
+wait_for() {
+  local what=$1 log=$2
+  shift 2
+  for _ in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "$(basename "$0" .sh): $what did not come up; its output:" >&2
+  cat "$log" >&2
+  return 1
+}

@@ -7,22 +7,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{connect, invoke, Harness};
+use common::ipc::{connect, event_ids, invoke, Harness, ACK_EVERY, WINDOW};
 use serde_json::{json, Value};
 
-/// The plugin's window (`sink::WINDOW`) and the page's ack step (`ACK_EVERY` of the TS package).
-const WINDOW: usize = 64;
-const ACK_EVERY: usize = WINDOW / 4;
 const EVENTS: u64 = 20_000;
-
-fn event_ids(messages: &[Value]) -> Vec<u64> {
-    messages
-        .iter()
-        .filter(|m| m["type"] == "events")
-        .flat_map(|m| m["events"].as_array().unwrap().iter())
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
-        .collect()
-}
 
 #[test]
 fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {

@@ -8,22 +8,13 @@ mod common;
 use std::time::Duration;
 
 use common::ipc::{
-    channel, closed, connect, entries, event_ids, handshake_id, invoke, kind, open, read_to_close,
-    wait, Harness, WINDOW,
+    closed, connect, entries, event_ids, invoke, join, kind, open, read_to_close, wait, Harness,
+    WINDOW,
 };
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tauri::{ipc::CapabilityBuilder, test::MockRuntime, Manager, Webview};
+use tauri::{ipc::CapabilityBuilder, Manager};
 use tauri_plugin_eventsource::{Message, SseExt};
-
-fn join(
-    webview: &impl AsRef<Webview<MockRuntime>>,
-    name: &str,
-    channel_id: u32,
-) -> Result<Value, Value> {
-    let args = json!({ "name": name, "onMessage": channel(channel_id) });
-    invoke(webview, "join", args).map(handshake_id)
-}
 
 fn shared(name: &str) -> Value {
     json!({ "name": name, "shared": true, "retry": { "initialDelay": 10, "jitter": 0 } })

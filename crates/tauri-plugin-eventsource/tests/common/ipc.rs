@@ -197,8 +197,27 @@ pub fn attach(
     name: &str,
     channel_id: u32,
 ) -> Result<Value, Value> {
+    by_name(webview, "attach", name, channel_id)
+}
+
+/// `join` from `webview` to the shared connection `name`, messages to channel `channel_id`; the
+/// subscription's id.
+pub fn join(
+    webview: &impl AsRef<Webview<MockRuntime>>,
+    name: &str,
+    channel_id: u32,
+) -> Result<Value, Value> {
+    by_name(webview, "join", name, channel_id)
+}
+
+fn by_name(
+    webview: &impl AsRef<Webview<MockRuntime>>,
+    command: &str,
+    name: &str,
+    channel_id: u32,
+) -> Result<Value, Value> {
     let args = json!({ "name": name, "onMessage": channel(channel_id) });
-    invoke(webview, "attach", args).map(handshake_id)
+    invoke(webview, command, args).map(handshake_id)
 }
 
 /// The id of what `connect` and `attach` answer, after checking the rest of the handshake.
