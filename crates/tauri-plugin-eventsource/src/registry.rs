@@ -110,6 +110,12 @@ impl Registration {
     }
 }
 
+/// What a loop serves, told when it ends.
+pub(crate) enum Served {
+    Connection(u32),
+    Shared(Arc<Shared>),
+}
+
 pub(crate) struct Registry {
     max_per_webview: usize,
     table: Mutex<Table>,
@@ -239,20 +245,19 @@ impl Registry {
         }
     }
 
-    /// The loop of `id` ended (its fatal error and `closed` were delivered or kept); for a
-    /// shared connection, for every subscriber.
-    pub(crate) fn finished(&self, id: u32) {
+    /// The loop serving `served` ended (its fatal error and `closed` were delivered or kept).
+    pub(crate) fn finished(&self, served: &Served) {
         let mut table = self.table.lock().unwrap();
-        let group = table.registrations.get(&id).and_then(|r| r.shared.clone());
-        let ids: Vec<u32> = match group {
-            Some((group, _)) => {
+        let ids: Vec<u32> = match served {
+            Served::Connection(id) => vec![*id],
+            // every subscriber, whether or not the opener still is one
+            Served::Shared(group) => {
                 let members = table
                     .registrations
                     .iter()
-                    .filter(|(_, r)| r.in_group(&group));
+                    .filter(|(_, r)| r.in_group(group));
                 members.map(|(id, _)| *id).collect()
             }
-            None => vec![id],
         };
         for id in ids {
             if let Some(r) = table.registrations.get_mut(&id) {
@@ -699,7 +704,7 @@ mod tests {
         let kept = register(&registry, "main", Some("feed"), page().0).unwrap();
         registry.page_unloaded("main");
         kept.send(Message::Closed);
-        registry.finished(kept.id);
+        registry.finished(&Served::Connection(kept.id));
         assert_eq!(registry.list("main").len(), 1);
         let other = register(&registry, "main", None, page().0);
         assert!(other.is_ok(), "a finished connection still holds its slot");

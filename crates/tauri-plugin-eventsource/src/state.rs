@@ -16,7 +16,7 @@ use crate::{
     error::{Error, Result},
     headers,
     network::{NetworkSignal, NetworkSource, Signals},
-    registry::{Alive, ConnectionInfo, Registration, Registry},
+    registry::{Alive, ConnectionInfo, Registration, Registry, Served},
     scope::Scope,
     shared::{Shared, SharedSink, Subscription},
     sink::{BacklogBound, Emit, Outlet, OutletSink, Reader, Sink, StreamSink, READER_QUEUE},
@@ -283,10 +283,12 @@ impl Sse {
                     shared: shared.clone(),
                     opener: sink,
                 };
-                shared.set_task(self.spawn(request, Some(scope), signals, sink, Some(id)));
+                let served = Served::Shared(shared.clone());
+                shared.set_task(self.spawn(request, Some(scope), signals, sink, Some(served)));
             }
             None => {
-                let task = self.spawn(request, Some(scope), signals, sink, Some(id));
+                let served = Served::Connection(id);
+                let task = self.spawn(request, Some(scope), signals, sink, Some(served));
                 self.registry.set_task(id, task);
             }
         }
@@ -353,15 +355,15 @@ impl Sse {
         scope: Option<Scope>,
         signals: Signals,
         sink: impl Sink,
-        registered: Option<u32>,
+        registered: Option<Served>,
     ) -> JoinHandle<()> {
         let client = self.client.clone();
         let max_event_size = self.config.max_event_size;
         let registry = self.registry.clone();
         tauri::async_runtime::spawn(async move {
             connection::run(client, request, scope, max_event_size, signals, sink).await;
-            if let Some(id) = registered {
-                registry.finished(id);
+            if let Some(served) = registered {
+                registry.finished(&served);
             }
         })
     }

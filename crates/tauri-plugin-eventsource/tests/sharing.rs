@@ -186,3 +186,22 @@ fn the_connection_ends_when_its_last_subscriber_leaves_rust_included() {
     );
     assert_eq!(h.requests("last").len(), 1);
 }
+
+#[test]
+fn joiners_are_forgotten_when_the_connection_ends_after_its_opener_left() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let (a, b) = (h.webview("a"), h.webview("b"));
+    // 10 events, then the resume past the last one answers 204: the connection fails for good
+    let url = h.server.sse("ids=1&count=10&interval=30&tag=ended");
+    let opener = connect(&a, &url, shared("ended"), 1).unwrap();
+    let joiner = join(&b, "ended", 2).unwrap();
+    invoke(&a, "close", json!({ "id": opener })).unwrap();
+    let got = read_to_close(&h, &b, "b", 2, &joiner);
+    assert!(got.iter().any(|m| m["error"]["status"] == 204), "{got:?}");
+    // its slot is free: nothing is left in `list`, no close needed
+    wait(
+        Duration::from_secs(5),
+        "the ended subscription to go",
+        || invoke(&b, "list", json!({})).unwrap() == json!([]),
+    );
+}
