@@ -99,9 +99,11 @@ describe('hostile input', () => {
       assert.deepEqual(errors.map((e) => e.error.kind), ['event-too-large']);
       // The client hangs up at the limit instead of downloading the gigabyte.
       assert.ok(counting.read.bytes <= DEFAULT_MAX_EVENT_SIZE + 256 * 1024, `read ${counting.read.bytes} bytes`);
-      // The JS heap peak also counts garbage not yet collected (decoded chunks, undici's buffers):
-      // measured 3.2-3.3 MiB in total; RSS is reported only, it moves with the allocator (0.3-20 MiB).
-      assert.ok(peak.heap <= DEFAULT_MAX_EVENT_SIZE + 4 * MiB, `peak JS heap grew by ${peak.heap}`);
+      // The JS heap peak counts the line kept up to the limit (`maxEventSize` UTF-16 code units: up
+      // to 2 bytes each) and garbage not yet collected (decoded chunks, undici's buffers), which
+      // depends on when the GC runs: measured 10.1-13.5 MiB at the 8 MiB default, on a 1 GiB
+      // stream. RSS is reported only, it moves with the allocator (0.3-34 MiB).
+      assert.ok(peak.heap <= 2 * DEFAULT_MAX_EVENT_SIZE + 4 * MiB, `peak JS heap grew by ${peak.heap}`);
     });
   });
 
