@@ -19,7 +19,10 @@ const status = (s: string) => console.log(`${dim(new Date().toISOString().slice(
 function resumingStream(): Promise<void> {
   const url = `${base}/sse?ids=1&count=20&drop=5&interval=250`;
   status(bold(`EventSource ${url}`));
-  return new Promise((resolve) => {
+  // A source waiting to reconnect does not keep Node running (its timers are unref'd, as with
+  // Node's own EventSource): this script keeps itself alive until the stream is over.
+  const alive = setInterval(() => undefined, 60_000);
+  return new Promise<void>((resolve) => {
     const es = new EventSource(url, { retry: { initialDelay: 1000 } });
     process.once('SIGINT', () => {
       es.close();
@@ -34,6 +37,7 @@ function resumingStream(): Promise<void> {
         status(`\x1b[33m↻ ${e.message}\x1b[0m: reconnecting in ${e.reconnectIn} ms with Last-Event-ID: ${es.lastEventId}`);
       } else {
         status(`\x1b[31m■ closed\x1b[0m: ${e.message}${e.code === 204 ? ' (204: the server has nothing more)' : ''}`);
+        clearInterval(alive);
         resolve();
       }
     };
