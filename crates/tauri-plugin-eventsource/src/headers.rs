@@ -1,5 +1,5 @@
 //! Request headers a page may not set: the Fetch standard's forbidden request-headers
-//! (https://fetch.spec.whatwg.org/#forbidden-request-header). Without this check a page allowed
+//! (<https://fetch.spec.whatwg.org/#forbidden-request-header>). Without this check a page allowed
 //! `https://api.example.com/*` could name another virtual host behind the same address (`Host`),
 //! forge what servers trust (`Origin`, `Referer`, `Cookie`) or break the HTTP framing
 //! (`Content-Length`, `Transfer-Encoding`). As with `tauri-plugin-http`'s `unsafe-headers`
