@@ -45,8 +45,8 @@ pub enum Error {
     InvalidOptions(String),
     #[error("network error: {0}")]
     Network(String),
-    /// `body`: the start of the response's body as text (at most 4096 bytes, `ERROR_BODY_BYTES`), so a page
-    /// can show the server's "token expired" rather than "401".
+    /// `body`: the start of the response's body as text (at most 4096 bytes, `ERROR_BODY_BYTES`),
+    /// so a page can show the server's "token expired" rather than "401".
     #[error("{url} answered HTTP {status}")]
     HttpStatus {
         status: u16,
