@@ -57,6 +57,10 @@ pub struct Parser {
     /// The pending line is a `data:` line whose prefix (`data:` or `data: `, this many bytes) is
     /// not in `line`: a long value then becomes the event's data without another copy. 0 otherwise.
     line_prefix: usize,
+    /// Length of the last value taken that way: long events of a stream tend to be alike in size,
+    /// so the next one reserves this much at once instead of growing by doubling (each doubling
+    /// copies what was read so far, and fresh large blocks cost page faults).
+    long_value_hint: usize,
     /// The data buffer's lines joined with LF, without the spec's trailing LF (so a one-line
     /// event's data is its value as is, with no LF to append and pop).
     data: String,
@@ -88,6 +92,7 @@ impl Parser {
             max_event_size,
             line: Vec::new(),
             line_prefix: 0,
+            long_value_hint: 0,
             data: String::new(),
             data_lines: 0,
             event_type: None,
@@ -206,7 +211,9 @@ impl Parser {
             if let Some(b"data:") = bytes.get(..5) {
                 if let Some(&next) = bytes.get(5) {
                     self.line_prefix = if next == b' ' { 6 } else { 5 };
-                    self.line.extend_from_slice(&bytes[self.line_prefix..]);
+                    let value = &bytes[self.line_prefix..];
+                    self.line.reserve(value.len().max(self.long_value_hint));
+                    self.line.extend_from_slice(value);
                     return;
                 }
             }
@@ -248,6 +255,11 @@ impl Parser {
             let mut value = std::mem::take(&mut self.line);
             value.extend_from_slice(tail);
             self.line_prefix = 0;
+            self.long_value_hint = value.len();
+            if value.capacity() > 2 * value.len() {
+                // A hint from a larger event: the event must not carry the excess to its consumer.
+                value.shrink_to_fit();
+            }
             let value = String::from_utf8(value)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             if self.data_lines == 0 {
