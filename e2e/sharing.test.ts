@@ -63,6 +63,7 @@ test('tauri: Online ends a long reconnect wait; Wake reestablishes a silent conn
   // every connection drops after 2 events and the reconnect would wait 60 s
   const id = await demo.start({ transport: 'tauri', url: `/sse?ids=1&drop=2&interval=50&tag=${tag}`, initialDelay: 60_000 });
   await demo.wait(id, { errorKind: 'network' });
+  await demo.call('simulate', 'offline');
   await demo.call('simulate', 'online');
   const resumed = await demo.wait(id, { events: 4 }, 5000);
   assert.deepEqual(ids(resumed).slice(0, 4), [1, 2, 3, 4], `Online should reconnect at once (got ${ids(resumed)}, timed out: ${resumed.timedOut})`);

@@ -1,5 +1,6 @@
-//! The webview commands: `connect`, `close`, `attach`, `ack`, `set_headers`, `list`. Every one acts
-//! on the calling webview's connections only.
+//! The webview commands: `connect`, `close`, `attach`, `join`, `ack`, `set_headers`, `network`,
+//! `list`. Every one acts on the calling webview's connections only; `join` subscribes it to a
+//! shared connection its own scope allows.
 
 use serde::{de::DeserializeOwned, Serialize};
 use tauri::{

@@ -360,6 +360,8 @@ impl Connection<'_> {
         attempt: &mut u32,
         signals: &mut Signals,
     ) -> Outcome {
+        // A request made after a wake cannot have died in it.
+        signals.mark_seen();
         let response = match guard(self.idle, signals, self.open()).await {
             Ok(Ok(response)) => response,
             Ok(Err(outcome)) | Err(outcome) => return outcome,

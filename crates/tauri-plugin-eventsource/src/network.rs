@@ -52,8 +52,14 @@ impl Default for NetworkSource {
 }
 
 impl NetworkSource {
+    /// Online and offline are states: telling the current one again changes nothing (an app
+    /// forwarding every OS "network changed" must not cut every backoff short). A wake is news.
     pub(crate) fn send(&self, signal: NetworkSignal) {
-        self.0.send_modify(|state| state.apply(signal));
+        self.0.send_if_modified(|state| {
+            let before = *state;
+            state.apply(signal);
+            *state != before
+        });
     }
 }
 
@@ -105,10 +111,11 @@ impl Signals {
 
     /// Whether any source says the system is offline.
     pub(crate) fn offline(&self) -> bool {
+        // A source that is gone (its page closed or reloaded) can no longer vouch for offline.
         [&self.app, &self.page]
             .into_iter()
             .flatten()
-            .any(|h| h.receiver.borrow().offline)
+            .any(|h| h.receiver.has_changed().is_ok() && h.receiver.borrow().offline)
     }
 
     /// Waits for the next signal: `Wake` when a source's wake count rose, else whether the
@@ -247,9 +254,18 @@ mod tests {
         page.send(NetworkSignal::Offline);
         assert_eq!(signals.next().await, NetworkSignal::Offline);
         assert!(signals.offline());
-        // the app saying online does not undo the page's offline: both must agree
+        // the app saying online again is no news, and does not undo the page's offline
         app.send(NetworkSignal::Online);
-        assert_eq!(signals.next().await, NetworkSignal::Offline);
+        let next = tokio::time::timeout(Duration::from_millis(50), signals.next()).await;
+        assert!(next.is_err(), "an unchanged state is not told again");
+        assert!(signals.offline());
+        // a page that is gone can no longer vouch for offline
+        let gone = NetworkSource::default();
+        let heard = Signals::new(None, Some(&gone));
+        gone.send(NetworkSignal::Offline);
+        assert!(heard.offline());
+        drop(gone);
+        assert!(!heard.offline());
         page.send(NetworkSignal::Online);
         assert_eq!(signals.next().await, NetworkSignal::Online);
         app.send(NetworkSignal::Wake);

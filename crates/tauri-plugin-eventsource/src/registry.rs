@@ -98,6 +98,9 @@ impl Registration {
     fn stop(self) {
         if let Some((shared, key)) = &self.shared {
             shared.leave(*key);
+            // The shared connection may go on for others: nothing more for this page, and no
+            // `headers` question it would have to answer.
+            self.outlet.detach();
         }
         if let Some(task) = self.task {
             // Aborting drops the response and with it the HTTP connection.
@@ -128,6 +131,29 @@ struct Table {
 }
 
 impl Table {
+    /// The running shared connection named `name`.
+    fn shared(&self, name: &str) -> Option<&Arc<Shared>> {
+        let mut groups = self
+            .registrations
+            .values()
+            .filter_map(|r| r.shared.as_ref());
+        groups
+            .find(|(s, _)| s.name == name && !s.is_ended())
+            .map(|(s, _)| s)
+    }
+
+    /// Whether a running shared connection `name`, other than `group`, was not opened by
+    /// `webview` under that name.
+    fn taken_elsewhere(&self, group: &Arc<Shared>, webview: &str, name: &str) -> bool {
+        self.shared(name).is_some_and(|running| {
+            !Arc::ptr_eq(running, group)
+                && !self
+                    .registrations
+                    .values()
+                    .any(|r| r.in_group(running) && r.is_named(webview, name))
+        })
+    }
+
     /// Connection `id` if `webview` owns it; another webview's is `not-found`, like a missing one.
     fn owned(&self, webview: &str, id: u32) -> Result<&Registration> {
         self.registrations
@@ -180,22 +206,34 @@ impl Registry {
             if running >= self.max_per_webview {
                 return Err(Error::Limit(self.max_per_webview));
             }
+            // A shared name is app-wide: only the webview that opened it may open it again
+            // (replacing it); the others `join` it.
+            if let (Some((group, _)), Some(name)) = (&registration.shared, &registration.name) {
+                if table.taken_elsewhere(group, &registration.webview, name) {
+                    return Err(Error::InvalidOptions(format!(
+                        "the shared connection `{name}` is open in another webview: join it"
+                    )));
+                }
+            }
             let mut replaced: Vec<Registration> = same_name
                 .and_then(|id| table.registrations.remove(&id))
                 .into_iter()
                 .collect();
-            // Whoever reads the replaced connection is told: every subscriber of a shared one.
-            let told: Vec<Arc<Outlet>> = match replaced.first().map(|r| r.shared.clone()) {
-                Some(Some((group, _))) => {
-                    replaced.extend(table.remove_where(|_, r| r.in_group(&group)));
-                    group.stop()
-                }
-                _ => replaced.iter().map(|r| r.outlet.clone()).collect(),
-            };
+            // A shared one goes as a whole, with every subscriber's registration.
+            let group = replaced.first().and_then(|r| r.shared.clone());
+            if let Some((group, _)) = &group {
+                replaced.extend(table.remove_where(|_, r| r.in_group(group)));
+            }
             table.next_id = table.next_id.wrapping_add(1);
             let id = table.next_id;
             table.registrations.insert(id, registration);
-            (id, replaced, told)
+            (id, replaced, group)
+        };
+        // Whoever reads the replaced connection is told (Rust subscribers of a shared one too);
+        // the fan-out's lock is taken without the registry's.
+        let told: Vec<Arc<Outlet>> = match told {
+            Some((group, _)) => group.stop(),
+            None => replaced.iter().map(|r| r.outlet.clone()).collect(),
         };
         let name = replaced
             .first()
@@ -217,23 +255,9 @@ impl Registry {
         }
     }
 
-    /// Whether `webview` has a connection named `name`.
-    pub(crate) fn is_named(&self, webview: &str, name: &str) -> bool {
-        let table = self.table.lock().unwrap();
-        table
-            .registrations
-            .values()
-            .any(|r| r.is_named(webview, name))
-    }
-
     /// The shared connection named `name`, if one runs.
     pub(crate) fn shared(&self, name: &str) -> Option<Arc<Shared>> {
-        let table = self.table.lock().unwrap();
-        let mut groups = table
-            .registrations
-            .values()
-            .filter_map(|r| r.shared.as_ref());
-        groups.find(|(s, _)| s.name == name).map(|(s, _)| s.clone())
+        self.table.lock().unwrap().shared(name).cloned()
     }
 
     /// Records the task of connection `id`; aborts it if the connection is already gone.
@@ -388,7 +412,11 @@ impl Registry {
                 .registrations
                 .values()
                 .filter(|r| r.webview == webview)
-                .map(|r| r.outlet.clone())
+                .map(|r| {
+                    // The page that said "offline" is gone and cannot say "online" any more.
+                    r.network.send(NetworkSignal::Online);
+                    r.outlet.clone()
+                })
                 .collect();
             (closed, kept)
         };

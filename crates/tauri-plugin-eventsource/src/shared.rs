@@ -32,6 +32,8 @@ struct SharedState {
     /// The last `open`, `error` or `closed`: what a joiner hears first.
     lifecycle: Option<Message>,
     task: Option<JoinHandle<()>>,
+    /// Failed for good, stopped, or left by everyone: nobody may join it any more.
+    ended: bool,
 }
 
 impl Shared {
@@ -45,16 +47,31 @@ impl Shared {
 
     /// Adds a subscriber; it first hears the connection's state (nothing while the first
     /// attempt is under way), then the live messages. Under the same lock as the fan-out, so it
-    /// misses nothing between the two.
-    pub(crate) fn join(&self, outlet: Arc<Outlet>) -> Subscription {
+    /// misses nothing between the two. `None` once the connection has ended.
+    pub(crate) fn join(&self, outlet: Arc<Outlet>) -> Option<Subscription> {
         let mut state = self.state.lock().unwrap();
+        if state.ended {
+            return None;
+        }
         if let Some(lifecycle) = &state.lifecycle {
             outlet.offer(lifecycle);
         }
         state.next += 1;
         let key = state.next;
         state.subscribers.push((key, outlet));
-        key
+        Some(key)
+    }
+
+    pub(crate) fn is_ended(&self) -> bool {
+        self.state.lock().unwrap().ended
+    }
+
+    /// The URL of its last `open`, after redirects: what a joiner's scope must allow too.
+    pub(crate) fn opened_at(&self) -> Option<String> {
+        match &self.state.lock().unwrap().lifecycle {
+            Some(Message::Open { url, .. }) => Some(url.clone()),
+            _ => None,
+        }
     }
 
     /// Removes a subscriber; the last one to leave stops the connection.
@@ -62,7 +79,8 @@ impl Shared {
         let task = {
             let mut state = self.state.lock().unwrap();
             state.subscribers.retain(|(k, _)| *k != key);
-            match state.subscribers.is_empty() {
+            state.ended |= state.subscribers.is_empty();
+            match state.ended {
                 true => state.task.take(),
                 false => None,
             }
@@ -78,6 +96,7 @@ impl Shared {
     pub(crate) fn stop(&self) -> Vec<Arc<Outlet>> {
         let (task, subscribers) = {
             let mut state = self.state.lock().unwrap();
+            state.ended = true;
             let subscribers = std::mem::take(&mut state.subscribers);
             (state.task.take(), subscribers)
         };
@@ -103,6 +122,7 @@ impl Shared {
             outlet.offer(&message);
         }
         if is_lifecycle(&message) {
+            state.ended |= matches!(message, Message::Closed);
             state.lifecycle = Some(message);
         }
         !state.subscribers.is_empty()

@@ -108,8 +108,8 @@ pub(crate) enum Reader {
     Rust(mpsc::Sender<Message>),
 }
 
-/// A Rust reader's queue: a window plus the one message (the state) sent before it applies.
-pub(crate) const READER_QUEUE: usize = WINDOW as usize + 1;
+/// A Rust reader's queue: a window, plus the two messages `replaced` sends beyond it.
+pub(crate) const READER_QUEUE: usize = WINDOW as usize + 2;
 
 impl Reader {
     /// `false` when no one reads any more.

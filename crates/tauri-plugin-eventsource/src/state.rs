@@ -161,7 +161,7 @@ impl Sse {
         let group = self.registry.shared(name)?;
         let (tx, rx) = mpsc::channel(READER_QUEUE);
         let outlet = Outlet::new(Reader::Rust(tx), false, self.config.backlog, None);
-        let key = group.join(outlet.clone());
+        let key = group.join(outlet.clone())?;
         Some(MessageStream {
             rx,
             end: End::Leave { group, key, outlet },
@@ -225,21 +225,9 @@ impl Sse {
         // checked again inside the loop.
         scope.check(request.url())?;
 
+        // Registering refuses a shared name another webview opened (`register`).
         let group = match (options.shared, &options.name) {
-            (true, Some(name)) => match self.registry.shared(name) {
-                // Already open, by another page (or this one before a reload): join it. Its
-                // opener's request is what runs; only the URL must be the same.
-                Some(group) if !self.registry.is_named(webview.label(), name) => {
-                    if group.url != request.url().as_str() {
-                        return Err(Error::InvalidOptions(format!(
-                            "the shared connection `{name}` streams another URL: {}",
-                            group.url
-                        )));
-                    }
-                    return self.subscribe(webview, group, channel);
-                }
-                _ => Some(Shared::new(name.clone(), request.url().to_string())),
-            },
+            (true, Some(name)) => Some(Shared::new(name.clone(), request.url().to_string())),
             _ => None,
         };
         let emit = match (options.broadcast, &options.name) {
@@ -265,7 +253,8 @@ impl Sse {
             page_network,
         );
         if let Some(group) = &group {
-            registration = registration.subscribed(group.clone(), group.join(outlet.clone()));
+            let key = group.join(outlet.clone()).expect("a new shared connection");
+            registration = registration.subscribed(group.clone(), key);
         }
         let id = self.registry.register(registration).inspect_err(|_| {
             // Refused: the group never ran, and nobody else can have joined it yet.
@@ -308,8 +297,10 @@ impl Sse {
             .registry
             .shared(name)
             .ok_or_else(|| Error::NotFound(name.to_string()))?;
-        let url = url::Url::parse(&group.url).expect("a connection's URL");
-        scope.check(&url)?;
+        // The URL asked for, and the one streamed after redirects.
+        for url in std::iter::once(group.url.clone()).chain(group.opened_at()) {
+            scope.check(&url::Url::parse(&url).expect("a connection's URL"))?;
+        }
         self.subscribe(webview, group, channel)
     }
 
@@ -333,7 +324,11 @@ impl Sse {
         );
         // Registered (the limit applies) before it hears anything.
         let id = self.registry.register(registration)?;
-        let key = group.join(outlet);
+        let Some(key) = group.join(outlet) else {
+            // It ended meanwhile.
+            let _ = self.registry.close(webview.label(), id);
+            return Err(Error::NotFound(group.name.clone()));
+        };
         self.registry.set_subscription(id, group, key);
         Ok(id)
     }

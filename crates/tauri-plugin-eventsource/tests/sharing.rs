@@ -16,13 +16,31 @@ use serde_json::{json, Value};
 use tauri::{ipc::CapabilityBuilder, Manager};
 use tauri_plugin_eventsource::{Message, SseExt};
 
+/// The harness's app, whose window `b` may also join shared connections to the server's
+/// `127.0.0.1` origin (`eventsource:allow-join` is not in `eventsource:default`).
+fn harness(plugin: tauri_plugin_eventsource::Builder) -> Harness {
+    let h = Harness::new(plugin);
+    h.app
+        .add_capability(
+            CapabilityBuilder::new("join")
+                .windows(["b"])
+                .permission_scoped(
+                    "eventsource:allow-join",
+                    entries(&[format!("{}/*", h.server.origin)]),
+                    vec![],
+                ),
+        )
+        .unwrap();
+    h
+}
+
 fn shared(name: &str) -> Value {
     json!({ "name": name, "shared": true, "retry": { "initialDelay": 10, "jitter": 0 } })
 }
 
 #[test]
 fn windows_share_one_upstream_connection_and_each_gets_every_event_once_in_order() {
-    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let h = harness(tauri_plugin_eventsource::Builder::new());
     let (a, b) = (h.webview("a"), h.webview("b"));
     // dropped twice: the shared connection resumes with Last-Event-ID for everyone
     let url = h
@@ -30,8 +48,12 @@ fn windows_share_one_upstream_connection_and_each_gets_every_event_once_in_order
         .sse("ids=1&count=300&interval=2&drop=100&tag=shared");
     let opener = connect(&a, &url, shared("feed"), 1).unwrap();
     let joiner = join(&b, "feed", 2).unwrap();
-    // connecting with the same name and URL from another window joins too
-    let also = connect(&b, &url, shared("feed"), 3).unwrap();
+    let also = join(&b, "feed", 3).unwrap();
+    // the name is taken app-wide: another window joins, it does not open it again
+    assert_eq!(
+        kind(connect(&b, &url, shared("feed"), 4)),
+        "invalid-options"
+    );
 
     let got_a = event_ids(&read_to_close(&h, &a, "a", 1, &opener));
     let got_b = event_ids(&read_to_close(&h, &b, "b", 2, &joiner));
@@ -54,7 +76,7 @@ fn windows_share_one_upstream_connection_and_each_gets_every_event_once_in_order
 #[test]
 fn a_slow_subscriber_never_stalls_a_fast_one_and_its_backlog_stays_bounded() {
     let (bytes, events) = (64 * 1024, 100);
-    let h = Harness::new(
+    let h = harness(
         tauri_plugin_eventsource::Builder::new()
             .keep_alive_buffer(events)
             .keep_alive_buffer_bytes(bytes),
@@ -111,20 +133,20 @@ fn a_slow_subscriber_never_stalls_a_fast_one_and_its_backlog_stays_bounded() {
 
 #[test]
 fn a_page_joins_only_what_its_own_scope_allows() {
-    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
-    // window `c` may stream from the server's `localhost` origin only
+    let h = harness(tauri_plugin_eventsource::Builder::new());
+    // window `c` may join connections to the server's `localhost` origin only
     h.app
         .add_capability(
             CapabilityBuilder::new("localhost-only")
                 .windows(["c"])
                 .permission_scoped(
-                    "eventsource:default",
+                    "eventsource:allow-join",
                     entries(&[format!("http://localhost:{}/*", h.server.port)]),
                     vec![],
                 ),
         )
         .unwrap();
-    let (a, c) = (h.webview("a"), h.webview("c"));
+    let (a, b, c) = (h.webview("a"), h.webview("b"), h.webview("c"));
     connect(
         &a,
         &h.server.sse("interval=50&tag=fenced"),
@@ -137,11 +159,17 @@ fn a_page_joins_only_what_its_own_scope_allows() {
         h.received("c", 2).is_empty(),
         "a refused joiner hears nothing"
     );
-    assert_eq!(kind(join(&a, "nothing-by-this-name", 3)), "not-found");
+    assert_eq!(kind(join(&b, "nothing-by-this-name", 3)), "not-found");
+    // and a window the app did not grant `join` cannot join at all
+    let refused = join(&a, "fenced", 5).unwrap_err();
+    assert!(
+        refused.as_str().is_some_and(|m| m.contains("not allowed")),
+        "{refused}"
+    );
     // nor can another window open a different URL under a shared name
     let other = h.server.sse("interval=50&tag=other");
     assert_eq!(
-        kind(connect(&h.webview("b"), &other, shared("fenced"), 4)),
+        kind(connect(&b, &other, shared("fenced"), 4)),
         "invalid-options"
     );
     assert!(h.requests("other").is_empty());
@@ -149,7 +177,7 @@ fn a_page_joins_only_what_its_own_scope_allows() {
 
 #[test]
 fn the_connection_ends_when_its_last_subscriber_leaves_rust_included() {
-    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let h = harness(tauri_plugin_eventsource::Builder::new());
     let (a, b) = (h.webview("a"), h.webview("b"));
     let opener = connect(
         &a,
@@ -189,7 +217,7 @@ fn the_connection_ends_when_its_last_subscriber_leaves_rust_included() {
 
 #[test]
 fn joiners_are_forgotten_when_the_connection_ends_after_its_opener_left() {
-    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let h = harness(tauri_plugin_eventsource::Builder::new());
     let (a, b) = (h.webview("a"), h.webview("b"));
     // 10 events, then the resume past the last one answers 204: the connection fails for good
     let url = h.server.sse("ids=1&count=10&interval=30&tag=ended");
@@ -204,4 +232,24 @@ fn joiners_are_forgotten_when_the_connection_ends_after_its_opener_left() {
         "the ended subscription to go",
         || invoke(&b, "list", json!({})).unwrap() == json!([]),
     );
+}
+
+#[test]
+fn an_ended_shared_connection_cannot_be_joined_while_its_kept_alive_opener_lingers() {
+    let h = harness(tauri_plugin_eventsource::Builder::new());
+    let (a, b) = (h.webview("a"), h.webview("b"));
+    let options = json!({ "name": "gone", "shared": true, "keepAlive": true,
+        "retry": { "initialDelay": 10, "jitter": 0 } });
+    connect(&a, &h.server.sse("ids=1&count=2&tag=gone"), options, 1).unwrap();
+    // the page reloads: the kept-alive opener keeps what comes for `attach`
+    h.app.sse().page_unloaded("a");
+    // the stream ends, and the resume answers 204: the connection failed for good
+    wait(Duration::from_secs(5), "the end", || {
+        h.requests("gone").len() == 2 && h.app.sse().join("gone").is_none()
+    });
+    // it lingers for the next page (2 events, the error and `closed`) but takes no one new
+    let kept = invoke(&a, "list", json!({})).unwrap();
+    assert_eq!(kept[0]["bufferedEvents"], 2, "{kept}");
+    assert_eq!(kind(join(&b, "gone", 2)), "not-found");
+    assert_eq!(invoke(&b, "list", json!({})).unwrap(), json!([]));
 }

@@ -51,7 +51,7 @@ export interface SourceInit {
   broadcast?: boolean | undefined;
   /**
    * tauri transport: one upstream connection for many windows. Other pages of the app `join(name)`
-   * it (a page connecting with the same `name` and URL joins too), each with its own flow control:
+   * it (their capability must grant `eventsource:allow-join`), each with its own flow control:
    * a slow page loses its oldest events past a bound (`buffer-overflow`) instead of stalling the
    * others. Needs `name`, app-wide; the connection ends when its last subscriber leaves.
    */

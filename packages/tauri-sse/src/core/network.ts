@@ -89,7 +89,8 @@ export class SystemNetwork implements NetworkMonitor {
     this.#last = { wall: this.#clocks.wall(), monotonic: this.#clocks.monotonic() };
     const tick = () => {
       this.check();
-      this.#timer = startTimer(WAKE_TICK, tick);
+      // A listener may have unsubscribed the last one while hearing a wake: #stop() ran.
+      if (this.#listeners.size > 0) this.#timer = startTimer(WAKE_TICK, tick);
     };
     this.#timer = startTimer(WAKE_TICK, tick);
   }

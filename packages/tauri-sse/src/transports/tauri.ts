@@ -125,7 +125,7 @@ class IpcConnection implements TransportConnection {
       if (this.#closed) return this.#closeRemote();
       // Messages may arrive before the id: the plugin waits for their acks.
       this.#ack();
-      if (this.#network !== undefined) this.#listen(id, this.#network);
+      if (this.#network !== undefined && !this.#ended) this.#listen(id, this.#network);
     };
     run().catch((error: unknown) => {
       this.#fail(error instanceof SseError ? error : new SseError('unavailable', String(error), { cause: error }));
@@ -179,6 +179,8 @@ class IpcConnection implements TransportConnection {
    * `headers`, retried); an invalid header fails the source, as it does at connect.
    */
   async #answerHeaders(): Promise<void> {
+    // A closed source's headers function (a token fetch, say) has nobody to serve.
+    if (this.#closed || this.#ended) return;
     // The question comes from a connection whose command resolved, or is resolving.
     const id = (await this.#opened?.catch(() => undefined))?.id;
     if (id === undefined) return;
