@@ -3,9 +3,11 @@
 //! optionally emits Tauri events (`broadcast`) at the same pace ([`Outlet`]), or a Rust stream
 //! ([`StreamSink`]).
 //!
-//! Every reader bounds memory by pausing the connection instead of queueing: while paused the
-//! loop reads nothing, so TCP flow control holds the server back and no event is lost. Only a
-//! detached outlet, which no page may ever drain, drops events (oldest first, reported).
+//! Every reader of a connection of its own bounds memory by pausing the connection instead of
+//! queueing: while paused the loop reads nothing, so TCP flow control holds the server back and
+//! no event is lost. Only a detached outlet, which no page may ever drain, and a subscriber of a
+//! shared connection ([`crate::shared`]), which must not stall the others, drop events (oldest
+//! first, reported).
 
 use std::{
     collections::VecDeque,
@@ -294,16 +296,8 @@ impl Outlet {
     /// Delivers `message`, waiting while the attached page is a full window behind or still
     /// receiving the backlog.
     async fn send(&self, message: Message) -> bool {
-        self.when_window_open(|state| {
-            let lifecycle = (self.keep_alive && is_lifecycle(&message)).then(|| message.clone());
-            let delivered = state.deliver(message, self.keep_alive, self.bound, self.emit.as_ref());
-            // After delivering: a backlog started by this message begins from the state before it.
-            if lifecycle.is_some() {
-                state.lifecycle = lifecycle;
-            }
-            delivered
-        })
-        .await
+        self.when_window_open(|state| self.deliver(state, message))
+            .await
     }
 
     /// Delivers `message` without ever waiting, for a shared connection, where one slow
@@ -311,24 +305,29 @@ impl Outlet {
     /// backlog, whose bounds drop the oldest events first, reported as `overflow` once it
     /// catches up. A detached subscriber keeps it only if kept alive.
     pub(crate) fn offer(&self, message: &Message) {
-        let mut state = self.state.lock().unwrap();
-        let lifecycle = is_lifecycle(message).then(|| message.clone());
-        let open =
-            state.page.as_ref().is_some_and(|p| p.unacked < WINDOW) && state.backlog.is_empty();
-        if open {
-            state.deliver(
-                message.clone(),
-                self.keep_alive,
-                self.bound,
-                self.emit.as_ref(),
-            );
-        } else if state.page.is_some() || self.keep_alive {
-            let before = state.lifecycle.clone();
-            state.backlog.keep(message.clone(), &before, self.bound);
+        let state = &mut *self.state.lock().unwrap();
+        if !state.page_behind() {
+            self.deliver(state, message.clone());
+            return;
         }
+        state
+            .backlog
+            .keep(message.clone(), &state.lifecycle, self.bound);
+        if is_lifecycle(message) {
+            state.lifecycle = Some(message.clone());
+        }
+    }
+
+    /// Sends `message` to the page, or keeps it while detached (if kept alive); a lifecycle
+    /// message becomes the state, after delivering: a backlog it starts begins from the state
+    /// before it.
+    fn deliver(&self, state: &mut OutletState, message: Message) -> bool {
+        let lifecycle = is_lifecycle(&message).then(|| message.clone());
+        let delivered = state.deliver(message, self.keep_alive, self.bound, self.emit.as_ref());
         if lifecycle.is_some() {
             state.lifecycle = lifecycle;
         }
+        delivered
     }
 
     /// Runs `action` on the state once no page is attached, or the attached one has received
@@ -337,11 +336,7 @@ impl Outlet {
         loop {
             {
                 let mut state = self.state.lock().unwrap();
-                let open = match &state.page {
-                    None => true,
-                    Some(page) => page.unacked < WINDOW && state.backlog.is_empty(),
-                };
-                if open {
+                if !state.page_behind() {
                     return action(&mut state);
                 }
             }
@@ -365,6 +360,12 @@ pub(crate) fn tell_replaced(reader: &Reader, name: &str) {
 }
 
 impl OutletState {
+    /// The attached page is a full window behind, or still receiving the backlog.
+    fn page_behind(&self) -> bool {
+        let behind = |page: &Page| page.unacked >= WINDOW || !self.backlog.is_empty();
+        self.page.as_ref().is_some_and(behind)
+    }
+
     fn detach(&mut self) -> Option<Page> {
         self.headers_wanted = None;
         let page = self.page.take();
