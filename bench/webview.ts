@@ -1,22 +1,36 @@
 // In-webview benchmark: the bundled server's stream through each transport inside the real demo
-// app (WebKitGTK under Xvfb, driven over WebDriver). Run it with `npm run bench:webview`, which
-// builds the app and starts the processes (scripts/e2e.sh --bench). Writes its section of BENCHMARKS.md.
-import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+// app (WebKitGTK under Xvfb, driven over WebDriver), beside the floor Tauri's IPC allows. Run it
+// with `npm run bench:webview` (scripts/e2e.sh --bench builds the app and starts the processes);
+// `npm run bench:webview -- --busy` measures again while a cargo build keeps both cores busy.
+// A full run writes its section of BENCHMARKS.md; `-- streams latency` (any of throughput, latency,
+// streams) runs only those parts and just prints them.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LatencyResult, ThroughputResult } from '../examples/demo/src/bench.js';
-import { Demo, TRANSPORTS } from '../e2e/support/demo.js';
+import type { IpcFloorResult, IpcPayload, LatencyResult, StreamsResult, ThroughputResult } from '../examples/demo/src/bench.js';
+import { Demo, TRANSPORTS, type TransportName } from '../e2e/support/demo.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const START = '<!-- bench:webview:start -->';
-const END = '<!-- bench:webview:end -->';
-/** Each case runs this many times; the median is reported. */
+const BUSY = process.argv.includes('--busy');
+const MARK = BUSY ? 'bench:webview-busy' : 'bench:webview';
+const PARTS = ['throughput', 'latency', 'streams'] as const;
+const asked = PARTS.filter((part) => process.argv.includes(part));
+const runs = (part: (typeof PARTS)[number]) => asked.length === 0 || asked.includes(part);
+/** Each throughput and latency case runs this many times; the median is reported. */
 const RUNS = 3;
 
-const SMALL = { count: 20_000, size: null };
-const LARGE = { count: 2_000, size: 16 * 1024 };
+/** Event sizes: `null` is the server's natural `{"n":…,"t":…}` (~40 B); counts keep each run to a few seconds. */
+const SIZES = [
+  { label: '~40 B', size: null, bytes: 40, count: 20_000 },
+  { label: '1 KiB', size: 1024, bytes: 1024, count: 10_000 },
+  { label: '16 KiB', size: 16 * 1024, bytes: 16 * 1024, count: 2_000 },
+  { label: '256 KiB', size: 256 * 1024, bytes: 256 * 1024, count: 200 },
+] as const;
 const LATENCY = { rate: 1_000, count: 5_000, warmup: 500 };
+/** Many streams in one window, each paced like a live panel. */
+const STREAMS = { counts: [1, 10, 100], rate: 100, count: 500, transports: ['native', 'tauri'] as TransportName[] };
+const PAYLOADS: IpcPayload[] = ['json', 'raw'];
 
 function median<T>(values: T[], key: (value: T) => number): T {
   const sorted = [...values].sort((a, b) => key(a) - key(b));
@@ -37,35 +51,86 @@ async function cargoVersion(name: string): Promise<string> {
 }
 
 /** A number for the table; a case that received nothing (NaN, null over JSON) shows as —. */
-const fmt = (n: number | null, digits = 0) =>
-  n === null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n == null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (n: number | null | undefined) => fmt(n, 2);
 
+/**
+ * `--busy`: a real cargo build (the plugin crate, release, from scratch in a scratch target
+ * directory, again and again) competes for the 2 cores while everything is measured.
+ */
+async function startBuild(): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-busy-'));
+  const loop = `while :; do cargo clean -q --target-dir "$1"; cargo build -q --release -p tauri-plugin-eventsource --target-dir "$1"; done`;
+  const build = spawn('bash', ['-c', loop, 'busy', dir], { cwd: ROOT, detached: true, stdio: 'ignore' });
+  // Let it get past dependency resolution into compiling.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  return async () => {
+    try {
+      process.kill(-build.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+}
+
+const load = [loadavg()[0]!];
+const stopBuild = BUSY ? await startBuild() : undefined;
 const demo = await Demo.launch();
-const throughput: Record<string, ThroughputResult[]> = {};
+const throughput = new Map<string, ThroughputResult>();
+const floor = new Map<string, IpcFloorResult>();
 /** Latency with the demo's columns paused, the transport alone; and while they repaint 5 times a second. */
-const latency: LatencyResult[] = [];
-const latencyRepainting: LatencyResult[] = [];
+const latency = new Map<string, LatencyResult>();
+const streams: StreamsResult[] = [];
+const key = (...parts: unknown[]) => parts.join('|');
 try {
-  for (const transport of TRANSPORTS) {
-    for (const [label, { count, size }] of Object.entries({ small: SMALL, '16 KiB': LARGE })) {
+  await demo.call('render', false);
+  for (const { label, size, bytes, count } of runs('throughput') ? SIZES : []) {
+    for (const payload of PAYLOADS) {
+      const runs: IpcFloorResult[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await demo.call<IpcFloorResult>('ipcFloor', payload, bytes, count));
+      floor.set(key(payload, label), median(runs, (r) => r.messagesPerSec));
+    }
+    for (const transport of TRANSPORTS) {
       const runs: ThroughputResult[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await demo.call<ThroughputResult>('throughput', transport, count, size));
-      const best = median(runs, (r) => r.eventsPerSec);
-      (throughput[label] ??= []).push(best);
-      console.error(`${transport} ${label}: ${best.eventsPerSec.toFixed(0)} events/s (${best.received}/${count} received)`);
+      const typical = median(runs, (r) => r.eventsPerSec);
+      throughput.set(key(transport, label), typical);
+      console.error(`${transport} ${label}: ${fmt(typical.eventsPerSec)} events/s (${typical.received}/${count} received)`);
     }
-    for (const repainting of [false, true]) {
-      await demo.call('render', repainting);
+  }
+  const empty: IpcFloorResult[] = [];
+  for (let i = 0; i < (runs('throughput') ? RUNS : 0); i++) empty.push(await demo.call<IpcFloorResult>('ipcFloor', 'empty', 0, SIZES[0].count));
+  if (empty.length > 0) floor.set(key('empty'), median(empty, (r) => r.messagesPerSec));
+
+  for (const repainting of runs('latency') ? [false, true] : []) {
+    await demo.call('render', repainting);
+    for (const transport of TRANSPORTS) {
       const runs: LatencyResult[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await demo.call<LatencyResult>('latency', transport, LATENCY.rate, LATENCY.count, LATENCY.warmup));
       const typical = median(runs, (r) => r.p99);
-      (repainting ? latencyRepainting : latency).push(typical);
-      console.error(`${transport} latency${repainting ? ' (columns repainting)' : ''}: p50 ${fmt(typical.p50, 2)} ms, p99 ${fmt(typical.p99, 2)} ms`);
+      latency.set(key(transport, repainting), typical);
+      console.error(`${transport} latency${repainting ? ' (columns repainting)' : ''}: p50 ${ms(typical.p50)} ms, p99 ${ms(typical.p99)} ms`);
     }
   }
+
+  await demo.call('render', false);
+  for (const transport of runs('streams') ? STREAMS.transports : []) {
+    for (const n of STREAMS.counts) {
+      const result = await demo.call<StreamsResult>('manyStreams', transport, n, STREAMS.rate, STREAMS.count);
+      streams.push(result);
+      console.error(`${transport} ${n} streams: ${result.complete} complete, ${fmt(result.eventsPerSec)} events/s, p99 ${ms(result.p99)} ms`);
+    }
+  }
+  await demo.call('render', true);
 } finally {
   await demo.quit();
+  await stopBuild?.();
+  load.push(loadavg()[0]!);
 }
+
+if (asked.length > 0) process.exit(0);
 
 const versions = {
   tauri: await cargoVersion('tauri'),
@@ -73,62 +138,67 @@ const versions = {
   webkit2gtk: tool('pkg-config', ['--modversion', 'webkit2gtk-4.1']),
   rustc: tool('rustc', ['--version']),
 };
-const byTransport = (label: string, transport: string) => throughput[label]!.find((r) => r.transport === transport)!;
-const ratio = (label: string) => byTransport(label, 'tauri').eventsPerSec / byTransport(label, 'fetch').eventsPerSec;
+const rate = (transport: TransportName, label: string) => throughput.get(key(transport, label))!;
+const cell = (r: { eventsPerSec: number; mibPerSec: number }) => `${fmt(r.eventsPerSec)} (${fmt(r.mibPerSec, 1)})`;
+const versus = (transport: TransportName, label: string) => rate(transport, label).eventsPerSec / rate('native', label).eventsPerSec;
+const floorCell = (payload: IpcPayload, label: string) => {
+  const r = floor.get(key(payload, label))!;
+  return `${fmt(r.messagesPerSec)} (${fmt(r.mibPerSec, 1)})`;
+};
 
-const section = `${START}
-## In the webview: the three transports inside the demo app
+const section = `<!-- ${MARK}:start -->
+## In the webview${BUSY ? ', under a concurrent cargo build' : ': the three transports inside the demo app'}
 
-Command: \`npm run bench:webview\` (builds the demo, starts the bundled server, Xvfb and
-tauri-driver, then \`bench/webview.ts\` drives \`window.__demo.throughput/latency\`). The same server
-stream goes through each transport inside the real app: \`native\` = the webview's EventSource,
-\`fetch\` = tauri-sse over \`@tauri-apps/plugin-http\`'s fetch + the TS parser, \`tauri\` = the Rust
-plugin (reqwest + Rust parser, events batched over an IPC channel). Events/s is measured from the
-open to the last of ${fmt(SMALL.count)} small events (\`{"n":…,"t":…}\`, ~40 B) or ${fmt(LARGE.count)}
-16 KiB events. Latency is receive − send of each event at a fixed ${fmt(LATENCY.rate)} events/s
-(${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted; the server stamps the send
-time in the event), measured twice: with the demo's columns paused (the transport alone, the main
-figures) and while they repaint 5 times a second (last column). Median of ${RUNS} runs.
-
-Clock offset: the send time is the server's \`performance.timeOrigin + now()\` (Node), the receive time
-the page's (WebKit); both come from the same machine's wall clock but are read at different moments
-and WebKit rounds the page's clock to ${fmt(latency[0]?.clockStep ?? NaN, 0)} ms steps, so the two may
-disagree by about a millisecond. The figures are not corrected: \`min\` (the fastest event) shows the
-offset — a negative \`min\` means the page's clock is behind by at least that much, so every figure
-of that row is low by up to |min|. Differences between transports are unaffected.
-
-Repainting: under Xvfb (software rendering, 2 cores) each repaint of the columns stalls the page for
-several ms, up to ~35 ms in our traces. Events arriving meanwhile wait and are then delivered in
-one burst (consecutive events land within the same ms). \`native\` waits in the web process only;
-\`tauri\` also in the app's main thread, through which every IPC channel message passes (one
-\`evaluate_javascript\` each), so its tail grows more. Batching in the plugin cannot shorten such a
-stall (at this rate a read holds one event); an app that repaints heavily while streaming sees this
-tail with any transport. On this shared 2-core machine the p99 figures move a lot between runs
-(tauri while repainting: 9-15 ms over three runs; with the columns paused: 1.2-6 ms).
+Command: \`npm run bench:webview${BUSY ? ' -- --busy' : ''}\` (builds the demo in release, starts the bundled server, Xvfb
+and tauri-driver, then \`bench/webview.ts\` drives \`window.__demo\`${BUSY ? "; a release build of the plugin crate from scratch runs in a loop the whole time, keeping both cores busy" : ''}).
+The same server stream goes through each transport inside the real app: \`native\` = the webview's
+EventSource, \`fetch\` = tauri-sse over \`@tauri-apps/plugin-http\`'s fetch + the TS parser, \`tauri\` =
+the Rust plugin (reqwest + Rust parser, events batched over an IPC channel). See "Reading the
+webview figures" below for what each table measures. Median of ${RUNS} runs per cell (many streams: one run).
 
 \`\`\`
-machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${process.platform}, Xvfb
+machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${process.platform}, Xvfb; load average ${fmt(load[0], 1)} at the start, ${fmt(load[1], 1)} at the end
 versions: tauri ${versions.tauri}, tauri-plugin-http ${versions['tauri-plugin-http']}, WebKitGTK ${versions.webkit2gtk}, ${versions.rustc}, Node ${process.version}
 app build: cargo release profile
 
-| transport | small events/s | small MiB/s | 16 KiB events/s | 16 KiB MiB/s | min ms | p50 ms | p90 ms | p99 ms | max ms | p99 ms, repainting |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+Events/s (MiB/s of data), from the open to the last event (${SIZES.map((s) => `${fmt(s.count)} × ${s.label}`).join(', ')}):
+
+| transport | ${SIZES.map((s) => s.label).join(' | ')} |
+|---|${SIZES.map(() => '---:').join('|')}|
+${TRANSPORTS.map((t) => `| ${t} | ${SIZES.map((s) => cell(rate(t, s.label))).join(' | ')} |`).join('\n')}
+| tauri / native | ${SIZES.map((s) => `${fmt(versus('tauri', s.label), 2)}x`).join(' | ')} |
+| tauri / fetch | ${SIZES.map((s) => `${fmt(rate('tauri', s.label).eventsPerSec / rate('fetch', s.label).eventsPerSec, 1)}x`).join(' | ')} |
+
+IPC floor: channel messages/s (MiB/s) from a Rust thread to the page, nothing else (an empty message: ${fmt(floor.get(key('empty'))!.messagesPerSec)}/s):
+
+| payload | ${SIZES.map((s) => s.label).join(' | ')} |
+|---|${SIZES.map(() => '---:').join('|')}|
+| JSON string | ${SIZES.map((s) => floorCell('json', s.label)).join(' | ')} |
+| raw bytes | ${SIZES.map((s) => floorCell('raw', s.label)).join(' | ')} |
+| tauri transport, events/s ÷ JSON floor | ${SIZES.map((s) => `${fmt(rate('tauri', s.label).eventsPerSec / floor.get(key('json', s.label))!.messagesPerSec, 2)}x`).join(' | ')} |
+
+Latency, ms (receive − send at ${fmt(LATENCY.rate)} events/s, ${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted):
+
+| transport | min | p50 | p90 | p99 | max | p99, repainting | max, repainting |
+|---|---:|---:|---:|---:|---:|---:|---:|
 ${TRANSPORTS.map((t) => {
-  const small = byTransport('small', t);
-  const large = byTransport('16 KiB', t);
-  const lat = latency.find((r) => r.transport === t)!;
-  const busy = latencyRepainting.find((r) => r.transport === t)!;
-  return `| ${t} | ${fmt(small.eventsPerSec)} | ${fmt(small.mibPerSec, 1)} | ${fmt(large.eventsPerSec)} | ${fmt(large.mibPerSec, 1)} | ${fmt(lat.min, 2)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p90, 2)} | ${fmt(lat.p99, 2)} | ${fmt(lat.max, 2)} | ${fmt(busy.p99, 2)} |`;
+  const quiet = latency.get(key(t, false))!;
+  const busy = latency.get(key(t, true))!;
+  return `| ${t} | ${ms(quiet.min)} | ${ms(quiet.p50)} | ${ms(quiet.p90)} | ${ms(quiet.p99)} | ${ms(quiet.max)} | ${ms(busy.p99)} | ${ms(busy.max)} |`;
 }).join('\n')}
 
-tauri / fetch events/s: ${fmt(ratio('small'), 1)}x (small), ${fmt(ratio('16 KiB'), 1)}x (16 KiB)
+Many streams in one window, ${STREAMS.rate} events/s each, ${STREAMS.count} events each (latency over all streams' events, the first tenth of each not counted):
+
+| transport | streams | complete | at once | events/s | p50 ms | p99 ms | worst stream's p99 ms | max ms |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${streams.map((r) => `| ${r.transport} | ${r.streams} | ${r.complete} | ${r.concurrent} | ${fmt(r.eventsPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.worstStreamP99)} | ${ms(r.max)} |`).join('\n')}
 \`\`\`
-${END}`;
+<!-- ${MARK}:end -->`;
 
 const path = join(ROOT, 'BENCHMARKS.md');
 const current = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
-const start = current.indexOf(START);
-const end = current.indexOf(END);
-const next = start >= 0 && end > start ? current.slice(0, start) + section + current.slice(end + END.length) : `${current.trimEnd()}\n\n${section}\n`;
+const [start, end] = [current.indexOf(`<!-- ${MARK}:start -->`), current.indexOf(`<!-- ${MARK}:end -->`)];
+const next =
+  start >= 0 && end > start ? current.slice(0, start) + section + current.slice(end + `<!-- ${MARK}:end -->`.length) : `${current.trimEnd()}\n\n${section}\n`;
 await writeFile(path, next);
 console.log(section);

@@ -2,16 +2,16 @@
 # End-to-end tests of the demo app in a real WebKitGTK webview, headless:
 #   build the front end and the app (embedded assets), start the bundled SSE server, Xvfb and
 #   tauri-driver, run e2e/*.test.ts (Node's test runner), and tear everything down, also on failure.
-# Usage: scripts/e2e.sh [test files]   the tests, default e2e/*.test.ts (writes artifacts/screenshot.png)
-#        scripts/e2e.sh --bench          bench/webview.ts instead (writes its section of BENCHMARKS.md)
+# Usage: scripts/e2e.sh [test files]     the tests, default e2e/*.test.ts (writes artifacts/screenshot.png)
+#        scripts/e2e.sh --bench [--busy]   bench/webview.ts instead (writes its section of BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 mode=test
 if [ "${1:-}" = --bench ]; then mode=bench; shift; fi
-tests=("$@")
-((${#tests[@]})) || tests=(e2e/*.test.ts)
+args=("$@")
+((${#args[@]})) || [ "$mode" = bench ] || args=(e2e/*.test.ts)
 
 use_shared_cargo_target
 bash scripts/setup-system.sh
@@ -51,7 +51,7 @@ wait_for "tauri-driver" "$tmp/driver.log" node -e \
 export TAURI_DRIVER_URL="http://127.0.0.1:$port" TAURI_SSE_APP="$app" TAURI_SSE_SERVER="$server"
 section "e2e: server $server, display $display, tauri-driver :$port"
 if [ "$mode" = bench ]; then
-  node --import tsx bench/webview.ts
+  node --import tsx bench/webview.ts "${args[@]}"
 else
-  node --import tsx --test --test-concurrency=1 --test-reporter=spec "${tests[@]}"
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec "${args[@]}"
 fi

@@ -4,7 +4,7 @@
 // column, exactly like a button press.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import { latency, throughput } from './bench.js';
+import { ipcFloor, latency, manyStreams, throughput } from './bench.js';
 import { Column } from './column.js';
 import { type ConnectSpec, reattach, TRANSPORTS, type TransportName } from './connect.js';
 import { Run, type RunResult, type Until } from './run.js';
@@ -135,6 +135,9 @@ const hook = {
   },
   latency: (transport: TransportName, rate: number, count: number, warmup: number) =>
     latency(server, transport, rate, count, warmup, (run) => track(run)),
+  manyStreams: (transport: TransportName, streams: number, rate: number, count: number) =>
+    manyStreams(server, transport, streams, rate, count, (run) => track(run)),
+  ipcFloor,
   openNotifications,
   notifications: (): NotificationReport[] => notifications,
   simulate,

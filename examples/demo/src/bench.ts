@@ -1,5 +1,6 @@
 // In-webview benchmarks: the bundled server's stream through each transport inside the real app.
 // bench/webview.ts drives these through the test hook and writes BENCHMARKS.md.
+import { Channel, invoke } from '@tauri-apps/api/core';
 import type { TransportName } from './connect.js';
 import { Run } from './run.js';
 
@@ -76,22 +77,163 @@ export async function latency(
   warmup: number,
   show: (run: Run) => void,
 ): Promise<LatencyResult> {
-  const delays = new Float64Array(count);
-  let n = 0;
-  const run = new Run({ transport, url: benchUrl(server, transport, { rate: String(rate), count: String(count) }) }, `bench: ${rate} events/s`, {
-    record: false,
-    onEvent: (data) => {
-      const received = performance.timeOrigin + performance.now();
-      const sent = SENT_AT.exec(data)?.[1];
-      if (sent !== undefined && n < count) delays[n++] = received - Number(sent);
-    },
+  const [stream] = await measureStreams(server, transport, 1, rate, count, show);
+  return { transport, rate, received: stream!.received, ...percentiles(stream!.delays.subarray(warmup)), clockStep: clockStep() };
+}
+
+export interface StreamsResult {
+  transport: TransportName;
+  streams: number;
+  /** Events/s per stream, as the server sends them. */
+  rate: number;
+  /** Streams that received every event. */
+  complete: number;
+  /** Most streams receiving at the same time (between their first and last events). */
+  concurrent: number;
+  received: number;
+  /** All streams' events per second, from the start to the last event of any stream. */
+  eventsPerSec: number;
+  /** Receive − send over every stream's events after its warm-up. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** The worst stream's own p99. */
+  worstStreamP99: number;
+}
+
+/**
+ * `streams` concurrent connections at `rate` events/s each, `count` events each (the first tenth
+ * not counted): what a dashboard with many live panels asks of one window.
+ */
+export async function manyStreams(
+  server: string,
+  transport: TransportName,
+  streams: number,
+  rate: number,
+  count: number,
+  show: (run: Run) => void,
+): Promise<StreamsResult> {
+  const started = performance.now();
+  const results = await measureStreams(server, transport, streams, rate, count, show);
+  const warmup = Math.floor(count / 10);
+  const counted = results.map((r) => r.delays.subarray(warmup));
+  const pooled = new Float64Array(counted.reduce((n, d) => n + d.length, 0));
+  counted.reduce((at, d) => (pooled.set(d, at), at + d.length), 0);
+  const last = Math.max(...results.map((r) => r.lastAt ?? started));
+  const received = results.reduce((n, r) => n + r.received, 0);
+  const { p50, p99, max } = percentiles(pooled);
+  return {
+    transport,
+    streams,
+    rate,
+    complete: results.filter((r) => r.received === count).length,
+    concurrent: mostAtOnce(results),
+    received,
+    eventsPerSec: last > started ? (received * 1000) / (last - started) : 0,
+    p50,
+    p99,
+    max,
+    worstStreamP99: Math.max(...counted.map((d) => percentiles(d).p99).filter(Number.isFinite)),
+  };
+}
+
+interface StreamDelays {
+  received: number;
+  /** Receive − send of each event in order, ms. */
+  delays: Float64Array;
+  /** performance.now() of the first and last events. */
+  firstAt: number | null;
+  lastAt: number | null;
+}
+
+/**
+ * Opens `streams` connections to the server's paced stream at once and records each event's
+ * delay; resolves when each has its `count` events, or when it could not have them in time
+ * (e.g. a transport that holds the connections past its per-origin limit back).
+ */
+async function measureStreams(
+  server: string,
+  transport: TransportName,
+  streams: number,
+  rate: number,
+  count: number,
+  show: (run: Run) => void,
+): Promise<StreamDelays[]> {
+  const url = benchUrl(server, transport, { rate: String(rate), count: String(count) });
+  const deadline = 30_000 + (count * 1000) / rate;
+  const measured = Array.from({ length: streams }, (_, i) => {
+    const stream: StreamDelays = { received: 0, delays: new Float64Array(count), firstAt: null, lastAt: null };
+    const run = new Run({ transport, url }, `bench: ${streams} × ${rate} events/s`, {
+      record: false,
+      onEvent: (data) => {
+        const now = performance.now();
+        const sent = SENT_AT.exec(data)?.[1];
+        if (sent === undefined || stream.received >= count) return;
+        stream.delays[stream.received++] = performance.timeOrigin + now - Number(sent);
+        stream.firstAt ??= now;
+        stream.lastAt = now;
+      },
+    });
+    const started = run.start();
+    if (i === 0) show(started);
+    return started.wait({ events: count }, deadline).then(() => {
+      run.close();
+      stream.delays = stream.delays.subarray(0, stream.received);
+      return stream;
+    });
   });
-  show(run.start());
-  await run.wait({ events: count }, 30_000 + (count * 1000) / rate);
-  run.close();
-  const sorted = delays.slice(Math.min(warmup, n), n).sort();
+  return Promise.all(measured);
+}
+
+function percentiles(delays: Float64Array): { min: number; p50: number; p90: number; p99: number; max: number } {
+  const sorted = Float64Array.from(delays).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { transport, rate, received: n, min: at(0), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), clockStep: clockStep() };
+  return { min: at(0), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
+}
+
+/** The most streams between their first and last events at one moment. */
+function mostAtOnce(streams: StreamDelays[]): number {
+  const edges = streams.flatMap((s) => (s.firstAt === null ? [] : [[s.firstAt, 1] as const, [s.lastAt!, -1] as const]));
+  edges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let live = 0;
+  let most = 0;
+  for (const [, step] of edges) most = Math.max(most, (live += step));
+  return most;
+}
+
+export type IpcPayload = 'empty' | 'raw' | 'json';
+
+export interface IpcFloorResult {
+  payload: IpcPayload;
+  size: number;
+  count: number;
+  received: number;
+  messagesPerSec: number;
+  mibPerSec: number;
+}
+
+/**
+ * Tauri's IPC alone (the demo's `ipc_floor` command): `count` channel messages of `size` bytes
+ * sent from a Rust thread as fast as Tauri takes them, timed from the command to the last message.
+ */
+export async function ipcFloor(payload: IpcPayload, size: number, count: number): Promise<IpcFloorResult> {
+  const started = performance.now();
+  let received = 0;
+  let lastAt = started;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 120_000);
+    const channel = new Channel<unknown>(() => {
+      lastAt = performance.now();
+      if (++received === count) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void invoke('ipc_floor', { payload, size, count, onMessage: channel });
+  });
+  const seconds = (lastAt - started) / 1000;
+  const bytes = payload === 'empty' ? 0 : size * received;
+  return { payload, size, count, received, messagesPerSec: received / seconds, mibPerSec: bytes / seconds / 2 ** 20 };
 }
 
 function clockStep(): number {

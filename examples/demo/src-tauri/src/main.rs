@@ -1,6 +1,8 @@
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bench;
+
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
@@ -55,13 +57,19 @@ fn simulate_network(app: AppHandle, signal: NetworkSignal) {
 fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_http::init())
-        .plugin(tauri_plugin_eventsource::init())
+        // The webview benchmark opens 100 streams in one window; the default allows 16.
+        .plugin(
+            tauri_plugin_eventsource::Builder::new()
+                .max_connections_per_webview(128)
+                .build(),
+        )
         .manage(NotificationsFeed::default())
         .invoke_handler(tauri::generate_handler![
             server_url,
             open_notifications,
             notifications_feed,
-            simulate_network
+            simulate_network,
+            bench::ipc_floor
         ])
         .run(tauri::generate_context!())
         .expect("tauri-sse demo failed to start");
