@@ -71,8 +71,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       // `data: ...` then a blank line while nothing is buffered: one event per line pair, the
       // shape of LLM token streams. Dispatched directly, without the data buffer's bookkeeping.
+      // Reads are kept within the string (`lf + 1 < len`, `pos < len` below): see dataValueStart
+      // for what one out-of-bounds `charCodeAt` costs.
       let v: number;
       if (
+        lf + 1 < len &&
         text.charCodeAt(lf + 1) === LF &&
         pendingLength === 0 &&
         !discarding &&
@@ -88,7 +91,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       pos = lf + 1;
       // A LF right after a line end is a blank line: the end of most events. Taking it here saves
       // a search and a loop turn per event.
-      if (text.charCodeAt(pos) === LF) {
+      if (pos < len && text.charCodeAt(pos) === LF) {
         interpret(text, pos, pos);
         pos++;
       }
@@ -117,7 +120,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       // A line end right after a line end is a blank line: the end of most events. Taking it here
       // saves two searches and a loop turn per event.
-      const c = text.charCodeAt(pos);
+      const c = pos < len ? text.charCodeAt(pos) : -1;
       if (c === LF || c === CR) {
         interpret(text, pos, pos);
         pos = c === LF ? pos + 1 : crlfEnd(text, pos);
@@ -173,10 +176,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       pieces.length = 0;
       return;
     }
-    pieces.push(last);
+    // With its terminator, as a line cut from a chunk has: the field tests read `line[end]`.
+    pieces.push(last, '\n');
     const line = pieces.join('');
     pieces.length = 0;
-    interpret(line, 0, line.length);
+    interpret(line, 0, line.length - 1);
   }
 
   /** One complete line, `s[start, end)`. */
