@@ -1,6 +1,7 @@
 import { Utf8Decoder } from './decoder.js';
 import { eventTooLarge } from './errors.js';
 import { dataValueStart, EventBuilder } from './fields.js';
+import { PendingLine } from './pending-line.js';
 import type { EventSourceParser, ParserCallbacks, ParserOptions } from './types.js';
 
 /**
@@ -28,9 +29,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   const fields = new EventBuilder(callbacks, options.lastEventId);
   const decoder = new Utf8Decoder();
-  // The unterminated line, kept as pieces and joined once when it ends: re-concatenating and
-  // re-scanning it per chunk would be quadratic when a long line arrives in small chunks.
-  const pieces: string[] = [];
+  // The unterminated line. Its length counts even the pieces not kept (a comment nobody listens
+  // to, a line of a discarded event).
+  const pending = new PendingLine();
   let pendingLength = 0;
   // The previous chunk ended with CR: a LF starting this one completes that CRLF, it is no blank line.
   let skipLF = false;
@@ -155,17 +156,17 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (discarding) return;
     if (pendingComment) {
       // Keep-alive padding is the usual comment: nothing to keep when nobody listens.
-      if (callbacks.onComment === undefined || pendingLength > maxEventSize) pieces.length = 0;
-      else pieces.push(piece);
+      if (callbacks.onComment === undefined || pendingLength > maxEventSize) pending.clear();
+      else pending.push(piece);
       return;
     }
     // Checked as the line grows, so an endless line is caught without buffering it.
     if (fields.dataSize + pendingLength > maxEventSize) {
-      pieces.length = 0;
+      pending.clear();
       tooLarge(fields.dataSize + pendingLength);
       return;
     }
-    pieces.push(piece);
+    pending.push(piece);
   }
 
   function completePending(last: string): void {
@@ -173,13 +174,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     pendingLength = 0;
     if (discarding) return; // a non-blank line of the discarded event
     if (pendingComment && (callbacks.onComment === undefined || length > maxEventSize)) {
-      pieces.length = 0;
+      pending.clear();
       return;
     }
     // With its terminator, as a line cut from a chunk has: the field tests read `line[end]`.
-    pieces.push(last, '\n');
-    const line = pieces.join('');
-    pieces.length = 0;
+    const line = pending.take(last);
     interpret(line, 0, line.length - 1);
   }
 
@@ -216,7 +215,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         feedText(tail);
         if (pendingLength !== 0) completePending('');
       }
-      pieces.length = 0;
+      pending.clear();
       pendingLength = 0;
       pendingComment = false;
       skipLF = false;
