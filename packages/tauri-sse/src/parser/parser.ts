@@ -70,14 +70,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         keepPartial(pos === 0 ? text : text.slice(pos));
         return;
       }
+      // The character after the line end, read once: a LF there is a blank line. Kept within the
+      // string: see dataValueStart for what one out-of-bounds `charCodeAt` costs.
+      const next = lf + 1 < len ? text.charCodeAt(lf + 1) : -1;
       // `data: ...` then a blank line while nothing is buffered: one event per line pair, the
       // shape of LLM token streams. Dispatched directly, without the data buffer's bookkeeping.
-      // Reads are kept within the string (`lf + 1 < len`, `pos < len` below): see dataValueStart
-      // for what one out-of-bounds `charCodeAt` costs.
       let v: number;
       if (
-        lf + 1 < len &&
-        text.charCodeAt(lf + 1) === LF &&
+        next === LF &&
         pendingLength === 0 &&
         !discarding &&
         fields.dataSize === 0 &&
@@ -90,9 +90,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       lineEnded(text, pos, lf);
       pos = lf + 1;
-      // A LF right after a line end is a blank line: the end of most events. Taking it here saves
-      // a search and a loop turn per event.
-      if (pos < len && text.charCodeAt(pos) === LF) {
+      // A blank line right after a line end: the end of most events. Taking it here saves a search
+      // and a loop turn per event.
+      if (next === LF) {
         interpret(text, pos, pos);
         pos++;
       }
