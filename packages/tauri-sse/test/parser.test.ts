@@ -65,6 +65,31 @@ describe('createParser API', () => {
     assert.equal(a.events.length, 1);
   });
 
+  it('joins data lines with LF whatever line follows one (data lines are sliced with their LF)', () => {
+    const cases: [string, string][] = [
+      ['data: a\ndata: b\n\n', 'a\nb'],
+      ['data: a\nd\n\n', 'a'],
+      ['data: a\ndat: x\nid: 1\n\n', 'a'],
+      ['data: a\ndata\n\n', 'a\n'],
+      ['data: a\ndata\ndata:b\n\n', 'a\n\nb'],
+      ['data: a\ndata: b\r\n\n', 'a\nb'],
+      ['data: a\ndata: b\n', ''],
+    ];
+    for (const [input, data] of cases) {
+      for (const cut of [input.length, 8, 9]) {
+        const { parser, events } = collect();
+        parser.feed(input.slice(0, cut));
+        parser.feed(input.slice(cut));
+        parser.feed('data: next\n\n');
+        assert.deepEqual(
+          events.map((e) => e.data),
+          data === '' ? ['a\nb\nnext'] : [data, 'next'],
+          JSON.stringify([input, cut]),
+        );
+      }
+    }
+  });
+
   it('does not keep references to a fed buffer the caller reuses', () => {
     const { parser, events } = collect();
     const buffer = new Uint8Array(8);

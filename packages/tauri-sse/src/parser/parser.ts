@@ -88,7 +88,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         pos = lf + 2;
         continue;
       }
-      lineEnded(text, pos, lf);
+      // A line starting with `d` next is most likely another data line (multi-line events).
+      lineEnded(text, pos, lf, next === 100 /* d */);
       pos = lf + 1;
       // A blank line right after a line end: the end of most events. Taking it here saves a search
       // and a loop turn per event.
@@ -111,10 +112,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       const start = pos;
       if (lf !== -1 && (cr === -1 || lf < cr)) {
         pos = lf + 1;
-        lineEnded(text, start, lf);
+        lineEnded(text, start, lf, false);
       } else if (cr !== -1) {
         pos = crlfEnd(text, cr);
-        lineEnded(text, start, cr);
+        lineEnded(text, start, cr, false);
       } else {
         keepPartial(start === 0 ? text : text.slice(start));
         return;
@@ -136,8 +137,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     return cr + 1;
   }
 
-  /** The line `text[start, end)` ended; it completes the pending partial line if there is one. */
-  function lineEnded(text: string, start: number, end: number): void {
+  /**
+   * The line `text[start, end)` ended; it completes the pending partial line if there is one.
+   * `sliceLF`: its terminator is a LF at `end`, to be taken along with a data value (see appendData).
+   */
+  function lineEnded(text: string, start: number, end: number, sliceLF: boolean): void {
     if (pendingLength !== 0) return completePending(text.slice(start, end));
     if (discarding || start === end || fields.dataSize + (end - start) > maxEventSize) {
       return interpret(text, start, end);
@@ -146,7 +150,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // line(): that call chain, which also tested for `data:` twice, cost a tenth of the time on
     // multi-line events and on `id:`/`event:` lines.
     const v = dataValueStart(text, start, end);
-    if (v >= 0) fields.appendData(text.slice(v, end));
+    if (v >= 0) fields.appendData(text.slice(v, sliceLF ? end + 1 : end), sliceLF);
     else fields.otherLine(text, start, end);
   }
 
