@@ -28,7 +28,11 @@ export class PendingLine {
   /** The whole line, `last` appended, followed by a LF (the terminator the field tests expect); empties the store. */
   take(last: string): string {
     // Most pending lines are one piece of a line cut by a chunk boundary: then parts is empty.
-    const into = this.parts.length === 0 ? this.run : (this.endRun(), this.parts);
+    let into = this.run;
+    if (this.parts.length !== 0) {
+      if (this.run.length !== 0) this.endRun();
+      into = this.parts;
+    }
     into.push(last, '\n');
     const line = into.join('');
     into.length = 0;
@@ -46,6 +50,9 @@ export class PendingLine {
   }
 }
 
-/** Pieces shorter than this are joined in runs of RUN pieces (at most 64 KiB, a young-generation object). */
+/**
+ * Pieces shorter than SMALL_PIECE are joined in runs of RUN. A run long enough that a 64 KiB line in
+ * 64 B chunks (1,025 pieces) is still joined once only: runs of 128 cost 64k-events 7% at 64 B.
+ */
 const SMALL_PIECE = 512;
-const RUN = 128;
+const RUN = 2048;
