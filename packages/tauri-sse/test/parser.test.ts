@@ -65,6 +65,31 @@ describe('createParser API', () => {
     assert.equal(a.events.length, 1);
   });
 
+  it('joins data lines with LF whatever line follows one (data lines are sliced with their LF)', () => {
+    const cases: [string, string][] = [
+      ['data: a\ndata: b\n\n', 'a\nb'],
+      ['data: a\nd\n\n', 'a'],
+      ['data: a\ndat: x\nid: 1\n\n', 'a'],
+      ['data: a\ndata\n\n', 'a\n'],
+      ['data: a\ndata\ndata:b\n\n', 'a\n\nb'],
+      ['data: a\ndata: b\r\n\n', 'a\nb'],
+      ['data: a\ndata: b\n', ''],
+    ];
+    for (const [input, data] of cases) {
+      for (const cut of [input.length, 8, 9]) {
+        const { parser, events } = collect();
+        parser.feed(input.slice(0, cut));
+        parser.feed(input.slice(cut));
+        parser.feed('data: next\n\n');
+        assert.deepEqual(
+          events.map((e) => e.data),
+          data === '' ? ['a\nb\nnext'] : [data, 'next'],
+          JSON.stringify([input, cut]),
+        );
+      }
+    }
+  });
+
   it('does not keep references to a fed buffer the caller reuses', () => {
     const { parser, events } = collect();
     const buffer = new Uint8Array(8);
@@ -204,13 +229,15 @@ describe('work stays linear in the input', () => {
   ];
   for (const [unit, toChunk] of feeds) {
     it(`a 64 KiB event fed one ${unit} at a time`, () => {
-      const input = 'data: ' + 'z'.repeat(64 * 1024) + '\n\n';
+      // Varied, so that pieces joined out of order or twice would show.
+      const value = Array.from({ length: 64 * 1024 }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
+      const input = 'data: ' + value + '\n\n';
       const { parser, events } = collect();
       const chunks = Array.from(input, (c) => toChunk(c));
       const work = countWork(() => {
         for (const chunk of chunks) parser.feed(chunk);
       });
-      assert.equal(events[0]?.data.length, 64 * 1024);
+      assert.equal(events[0]?.data, value);
       // Quadratic handling would be ~2e9 here; linear is a small multiple of 65544.
       assert.ok(work < 10 * input.length, `work ${work} for ${input.length} characters`);
     });

@@ -1,6 +1,7 @@
 import { Utf8Decoder } from './decoder.js';
 import { eventTooLarge } from './errors.js';
 import { dataValueStart, EventBuilder } from './fields.js';
+import { PendingLine } from './pending-line.js';
 import type { EventSourceParser, ParserCallbacks, ParserOptions } from './types.js';
 
 /**
@@ -28,9 +29,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   const fields = new EventBuilder(callbacks, options.lastEventId);
   const decoder = new Utf8Decoder();
-  // The unterminated line, kept as pieces and joined once when it ends: re-concatenating and
-  // re-scanning it per chunk would be quadratic when a long line arrives in small chunks.
-  const pieces: string[] = [];
+  // The unterminated line. Its length counts even the pieces not kept (a comment nobody listens
+  // to, a line of a discarded event).
+  const pending = new PendingLine();
   let pendingLength = 0;
   // The previous chunk ended with CR: a LF starting this one completes that CRLF, it is no blank line.
   let skipLF = false;
@@ -69,11 +70,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         keepPartial(pos === 0 ? text : text.slice(pos));
         return;
       }
+      // The character after the line end, read once: a LF there is a blank line. Kept within the
+      // string: see dataValueStart for what one out-of-bounds `charCodeAt` costs.
+      const next = lf + 1 < len ? text.charCodeAt(lf + 1) : -1;
       // `data: ...` then a blank line while nothing is buffered: one event per line pair, the
       // shape of LLM token streams. Dispatched directly, without the data buffer's bookkeeping.
       let v: number;
       if (
-        text.charCodeAt(lf + 1) === LF &&
+        next === LF &&
         pendingLength === 0 &&
         !discarding &&
         fields.dataSize === 0 &&
@@ -84,11 +88,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         pos = lf + 2;
         continue;
       }
-      lineEnded(text, pos, lf);
+      // A line starting with `d` next is most likely another data line (multi-line events).
+      lineEnded(text, pos, lf, next === 100 /* d */);
       pos = lf + 1;
-      // A LF right after a line end is a blank line: the end of most events. Taking it here saves
-      // a search and a loop turn per event.
-      if (text.charCodeAt(pos) === LF) {
+      // A blank line right after a line end: the end of most events. Taking it here saves a search
+      // and a loop turn per event.
+      if (next === LF) {
         interpret(text, pos, pos);
         pos++;
       }
@@ -107,17 +112,17 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       const start = pos;
       if (lf !== -1 && (cr === -1 || lf < cr)) {
         pos = lf + 1;
-        lineEnded(text, start, lf);
+        lineEnded(text, start, lf, false);
       } else if (cr !== -1) {
         pos = crlfEnd(text, cr);
-        lineEnded(text, start, cr);
+        lineEnded(text, start, cr, false);
       } else {
         keepPartial(start === 0 ? text : text.slice(start));
         return;
       }
       // A line end right after a line end is a blank line: the end of most events. Taking it here
       // saves two searches and a loop turn per event.
-      const c = text.charCodeAt(pos);
+      const c = pos < len ? text.charCodeAt(pos) : -1;
       if (c === LF || c === CR) {
         interpret(text, pos, pos);
         pos = c === LF ? pos + 1 : crlfEnd(text, pos);
@@ -132,8 +137,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     return cr + 1;
   }
 
-  /** The line `text[start, end)` ended; it completes the pending partial line if there is one. */
-  function lineEnded(text: string, start: number, end: number): void {
+  /**
+   * The line `text[start, end)` ended; it completes the pending partial line if there is one.
+   * `sliceLF`: its terminator is a LF at `end`, to be taken along with a data value (see appendData).
+   */
+  function lineEnded(text: string, start: number, end: number, sliceLF: boolean): void {
     if (pendingLength !== 0) return completePending(text.slice(start, end));
     if (discarding || start === end || fields.dataSize + (end - start) > maxEventSize) {
       return interpret(text, start, end);
@@ -142,7 +150,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // line(): that call chain, which also tested for `data:` twice, cost a tenth of the time on
     // multi-line events and on `id:`/`event:` lines.
     const v = dataValueStart(text, start, end);
-    if (v >= 0) fields.appendData(text.slice(v, end));
+    if (v >= 0) fields.appendData(text.slice(v, sliceLF ? end + 1 : end), sliceLF);
     else fields.otherLine(text, start, end);
   }
 
@@ -152,17 +160,17 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (discarding) return;
     if (pendingComment) {
       // Keep-alive padding is the usual comment: nothing to keep when nobody listens.
-      if (callbacks.onComment === undefined || pendingLength > maxEventSize) pieces.length = 0;
-      else pieces.push(piece);
+      if (callbacks.onComment === undefined || pendingLength > maxEventSize) pending.clear();
+      else pending.push(piece);
       return;
     }
     // Checked as the line grows, so an endless line is caught without buffering it.
     if (fields.dataSize + pendingLength > maxEventSize) {
-      pieces.length = 0;
+      pending.clear();
       tooLarge(fields.dataSize + pendingLength);
       return;
     }
-    pieces.push(piece);
+    pending.push(piece);
   }
 
   function completePending(last: string): void {
@@ -170,13 +178,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     pendingLength = 0;
     if (discarding) return; // a non-blank line of the discarded event
     if (pendingComment && (callbacks.onComment === undefined || length > maxEventSize)) {
-      pieces.length = 0;
+      pending.clear();
       return;
     }
-    pieces.push(last);
-    const line = pieces.join('');
-    pieces.length = 0;
-    interpret(line, 0, line.length);
+    // With its terminator, as a line cut from a chunk has: the field tests read `line[end]`.
+    const line = pending.take(last);
+    interpret(line, 0, line.length - 1);
   }
 
   /** One complete line, `s[start, end)`. */
@@ -212,7 +219,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         feedText(tail);
         if (pendingLength !== 0) completePending('');
       }
-      pieces.length = 0;
+      pending.clear();
       pendingLength = 0;
       pendingComment = false;
       skipLF = false;
