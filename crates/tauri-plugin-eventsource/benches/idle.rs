@@ -23,7 +23,11 @@ fn rss_kib() -> u64 {
 }
 
 /// Opens `count` streams and waits until each is open.
-async fn open(app: &tauri::App<tauri::test::MockRuntime>, url: &str, count: usize) -> Vec<tauri_plugin_eventsource::MessageStream> {
+async fn open(
+    app: &tauri::App<tauri::test::MockRuntime>,
+    url: &str,
+    count: usize,
+) -> Vec<tauri_plugin_eventsource::MessageStream> {
     let mut streams: Vec<_> = (0..count)
         .map(|_| app.sse().connect(Request::new(url).unwrap()))
         .collect();
@@ -59,9 +63,17 @@ fn main() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let dropped = rss_kib();
         let per = (opened.saturating_sub(before)) as f64 / count as f64;
-        println!("machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::env::consts::ARCH);
-        println!("{count} idle connections (Rust API, plain HTTP/1.1 on loopback, default options)");
-        println!("RSS before: {before} KiB, all open: {opened} KiB, after dropping them: {dropped} KiB");
+        println!(
+            "machine: {} cores, {}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            std::env::consts::ARCH
+        );
+        println!(
+            "{count} idle connections (Rust API, plain HTTP/1.1 on loopback, default options)"
+        );
+        println!(
+            "RSS before: {before} KiB, all open: {opened} KiB, after dropping them: {dropped} KiB"
+        );
         println!("per idle connection: {per:.1} KiB");
     });
 }

@@ -507,14 +507,15 @@ impl Connection<'_> {
             };
             // Whatever else already arrived joins this batch: one IPC message, not one per HTTP
             // chunk. hyper hands chunks over from its connection task one at a time, so yield
-            // once to let it catch up before deciding that nothing more is there.
+            // once to let it catch up before deciding that nothing more is there. While the
+            // reader is behind (`ready` pending), what arrives meanwhile joins the batch too.
             let (mut batched, mut yielded) = (0, false);
             while ended.is_none() && batched < MAX_BATCH_BYTES {
                 let read = tokio::select! {
                     biased;
                     // `chunk()` only polls the body: dropping it while pending loses nothing
                     read = response.chunk() => read,
-                    _ = std::future::ready(()) => {
+                    () = sink.ready() => {
                         if yielded {
                             break;
                         }

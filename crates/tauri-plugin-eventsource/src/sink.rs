@@ -29,6 +29,13 @@ pub(crate) trait Sink: Send + 'static {
     /// Delivers one message; `false` when no one will ever read again (the loop then stops).
     fn send(&mut self, message: Message) -> impl Future<Output = bool> + Send;
 
+    /// Resolves once `send` would not wait for the reader. While it is pending the loop reads on
+    /// into the same batch, so a reader that is behind gets fewer, larger messages: per-message
+    /// costs (an IPC round trip for large ones) are what hold a behind reader back.
+    fn ready(&mut self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
+
     /// Fresh user headers before a reconnect, from a reader that can make them (a page with a
     /// headers function); `None` keeps the current ones.
     fn refresh_headers(&mut self) -> impl Future<Output = Option<HeadersAnswer>> + Send {
@@ -43,6 +50,11 @@ pub(crate) struct StreamSink(pub(crate) mpsc::Sender<Message>);
 impl Sink for StreamSink {
     async fn send(&mut self, message: Message) -> bool {
         self.0.send(message).await.is_ok()
+    }
+
+    async fn ready(&mut self) {
+        // The slot is given back at once: `send` takes it again.
+        let _ = self.0.reserve().await;
     }
 }
 
@@ -59,6 +71,12 @@ pub(crate) const WINDOW: u64 = 64;
 /// How often the page acknowledges: every quarter window, so the plugin rarely waits for a page
 /// that keeps up.
 pub(crate) const ACK_EVERY: u64 = WINDOW / 4;
+
+/// Unacknowledged messages from which the page counts as behind and the connection batches what
+/// it reads until an ack ([`Sink::ready`]). Above `ACK_EVERY`, so a page that keeps up (at most
+/// one ack interval plus an ack's round trip in flight) never holds an event back; and such a
+/// page has `ACK_EVERY` messages to process and ack, so the ack that ends the wait always comes.
+const BEHIND: u64 = 2 * ACK_EVERY;
 
 /// Feeds the task that emits a `broadcast` connection's messages as `eventsource://{name}`. Emitting
 /// runs Rust listeners on the emitting thread, so it happens there, without the outlet's lock (a
@@ -330,18 +348,35 @@ impl Outlet {
         delivered
     }
 
+    /// Resolves once no page is attached, or the attached one has received the backlog and is
+    /// less than [`BEHIND`] messages behind.
+    async fn caught_up(&self) {
+        self.once(|state| !state.page_behind_by(BEHIND), |_| ())
+            .await
+    }
+
     /// Runs `action` on the state once no page is attached, or the attached one has received
-    /// the backlog and is less than a full window behind: the one place the connection waits.
+    /// the backlog and is less than a full window behind: the one place the connection waits
+    /// to send.
     async fn when_window_open<T>(&self, action: impl FnOnce(&mut OutletState) -> T) -> T {
+        self.once(|state| !state.page_behind(), action).await
+    }
+
+    /// Runs `action` on the state as soon as `ready` holds, checked again after each credit.
+    async fn once<T>(
+        &self,
+        ready: impl Fn(&OutletState) -> bool,
+        action: impl FnOnce(&mut OutletState) -> T,
+    ) -> T {
         loop {
             {
                 let mut state = self.state.lock().unwrap();
-                if !state.page_behind() {
+                if ready(&state) {
                     return action(&mut state);
                 }
             }
             // `notify_one` keeps a permit when no one waits yet: an ack that lands between the
-            // check and this wait is not missed.
+            // check and this wait is not missed (and a dropped waiter passes its permit on).
             self.credit.notified().await;
         }
     }
@@ -362,7 +397,13 @@ pub(crate) fn tell_replaced(reader: &Reader, name: &str) {
 impl OutletState {
     /// The attached page is a full window behind, or still receiving the backlog.
     fn page_behind(&self) -> bool {
-        let behind = |page: &Page| page.unacked >= WINDOW || !self.backlog.is_empty();
+        self.page_behind_by(WINDOW)
+    }
+
+    /// The attached page has not acknowledged `messages` messages, or is still receiving the
+    /// backlog.
+    fn page_behind_by(&self, messages: u64) -> bool {
+        let behind = |page: &Page| page.unacked >= messages || !self.backlog.is_empty();
         self.page.as_ref().is_some_and(behind)
     }
 
@@ -448,6 +489,10 @@ pub(crate) struct OutletSink {
 impl Sink for OutletSink {
     async fn send(&mut self, message: Message) -> bool {
         self.outlet.send(message).await
+    }
+
+    async fn ready(&mut self) {
+        self.outlet.caught_up().await
     }
 
     async fn refresh_headers(&mut self) -> Option<HeadersAnswer> {

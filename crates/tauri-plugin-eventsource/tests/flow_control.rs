@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{connect, event_ids, invoke, Harness, ACK_EVERY, WINDOW};
+use common::ipc::{connect, event_ids, invoke, wait, Harness, ACK_EVERY, WINDOW};
 use serde_json::{json, Value};
 
 const EVENTS: u64 = 20_000;
@@ -95,6 +95,66 @@ fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {
     );
 }
 
+/// Unacknowledged messages from which the plugin batches what it reads until an ack.
+const BEHIND: usize = 2 * ACK_EVERY;
+/// The plugin's batch bound, in bytes of the stream.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+#[test]
+fn a_page_that_falls_behind_gets_what_arrives_meanwhile_in_full_batches_and_loses_nothing() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let a = h.webview("a");
+    const COUNT: u64 = 20_000;
+    // ~1 KiB events, ~21 MB: far more than a window of full batches.
+    let url = h
+        .server
+        .sse(&format!("count={COUNT}&size=1024&ids=1&tag=behind"));
+    let id = connect(&a, &url, json!({}), 1).unwrap();
+
+    // No ack: up to BEHIND messages go out as the reads come; from then on each message waits
+    // for a full batch, until the window is full.
+    wait(Duration::from_secs(20), "a full window", || {
+        h.received("a", 1).len() == WINDOW
+    });
+    let held = h.received("a", 1);
+    let record = |m: &Value| {
+        m["events"].as_array().map_or(0, |events| {
+            events
+                .iter()
+                .map(|e| e["data"].as_str().unwrap().len() + e["id"].as_str().unwrap().len() + 12)
+                .sum::<usize>()
+        })
+    };
+    // The message sent at BEHIND may have started its batch before; the later ones are full.
+    for (i, message) in held.iter().enumerate().skip(BEHIND + 1) {
+        assert_eq!(message["type"], "events", "message {i}");
+        let bytes = record(message);
+        assert!(
+            bytes >= MAX_BATCH_BYTES - 2048,
+            "message {i} of a page {BEHIND}+ behind carries {bytes} bytes of stream"
+        );
+    }
+
+    // The page catches up: everything arrives, once, in order.
+    let mut acked = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let received = loop {
+        let received = h.received("a", 1);
+        if received.last().is_some_and(|m| m["type"] == "closed") {
+            break received;
+        }
+        while received.len() - acked >= ACK_EVERY {
+            if let Err(error) = invoke(&a, "ack", json!({ "id": id, "count": ACK_EVERY })) {
+                assert_eq!(error["kind"], "not-found");
+            }
+            acked += ACK_EVERY;
+        }
+        assert!(Instant::now() < deadline, "stalled at {}", received.len());
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    assert_eq!(event_ids(&received), (1..=COUNT).collect::<Vec<_>>());
+}
+
 #[test]
 fn a_broadcast_is_emitted_at_its_owners_pace_and_kept_within_the_bound_while_detached() {
     use std::sync::{Arc, Mutex};
@@ -110,7 +170,9 @@ fn a_broadcast_is_emitted_at_its_owners_pace_and_kept_within_the_bound_while_det
     });
     let url = h
         .server
-        .sse(&format!("count={EVENTS}&size=100&ids=1&tag=broadcast"));
+        // ~21 MB: a page this far behind gets full batches of 256 KiB, and a window of them
+        // must not hold the whole stream.
+        .sse(&format!("count={EVENTS}&size=1024&ids=1&tag=broadcast"));
     let options = json!({ "broadcast": true, "keepAlive": true, "name": "flood" });
     connect(&a, &url, options, 1).unwrap();
 

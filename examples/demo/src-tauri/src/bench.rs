@@ -32,7 +32,12 @@ impl Payload {
 /// Sends `count` messages of `payload` (`size` bytes) to `on_message` from another thread, as the
 /// plugin's connections do, and returns at once: the page times them as they arrive.
 #[tauri::command]
-pub fn ipc_floor(payload: Payload, size: usize, count: usize, on_message: Channel<InvokeResponseBody>) {
+pub fn ipc_floor(
+    payload: Payload,
+    size: usize,
+    count: usize,
+    on_message: Channel<InvokeResponseBody>,
+) {
     let body = payload.body(size);
     std::thread::spawn(move || {
         for _ in 0..count {
