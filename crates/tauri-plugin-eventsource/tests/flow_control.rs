@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{connect, event_ids, invoke, wait, Harness, ACK_EVERY, WINDOW};
+use common::ipc::{connect, event_ids, invoke, read_to_close, wait, Harness, ACK_EVERY, WINDOW};
 use serde_json::{json, Value};
 
 const EVENTS: u64 = 20_000;
@@ -136,22 +136,7 @@ fn a_page_that_falls_behind_gets_what_arrives_meanwhile_in_full_batches_and_lose
     }
 
     // The page catches up: everything arrives, once, in order.
-    let mut acked = 0;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let received = loop {
-        let received = h.received("a", 1);
-        if received.last().is_some_and(|m| m["type"] == "closed") {
-            break received;
-        }
-        while received.len() - acked >= ACK_EVERY {
-            if let Err(error) = invoke(&a, "ack", json!({ "id": id, "count": ACK_EVERY })) {
-                assert_eq!(error["kind"], "not-found");
-            }
-            acked += ACK_EVERY;
-        }
-        assert!(Instant::now() < deadline, "stalled at {}", received.len());
-        std::thread::sleep(Duration::from_millis(1));
-    };
+    let received = read_to_close(&h, &a, "a", 1, &id);
     assert_eq!(event_ids(&received), (1..=COUNT).collect::<Vec<_>>());
 }
 
