@@ -1,4 +1,5 @@
 const COMMANDS: &[&str] = &[
+    "open_pipe",
     "connect",
     "close",
     "attach",

@@ -1,6 +1,6 @@
-//! The webview commands: `connect`, `close`, `attach`, `join`, `ack`, `set_headers`, `network`,
-//! `list`. Every one acts on the calling webview's connections only; `join` subscribes it to a
-//! shared connection its own scope allows.
+//! The webview commands: `open_pipe`, `connect`, `close`, `attach`, `join`, `ack`,
+//! `set_headers`, `network`, `list`. Every one acts on the calling webview's pipes and
+//! connections only; `join` subscribes it to a shared connection its own scope allows.
 
 use serde::{de::DeserializeOwned, Serialize};
 use tauri::{
@@ -10,14 +10,15 @@ use tauri::{
 };
 
 use crate::{
-    connection::{HeadersAnswer, Message},
+    connection::HeadersAnswer,
     error::Result,
     headers,
     network::NetworkSignal,
+    pipe::Batch,
     registry::ConnectionInfo,
     scope::{Scope, ScopeEntry},
     sink::{ACK_EVERY, PROTOCOL, WINDOW},
-    state::ConnectArgs,
+    state::{alive, ConnectArgs},
     Sse,
 };
 
@@ -66,17 +67,28 @@ impl<'de, R: Runtime, T: DeserializeOwned> CommandArg<'de, R> for Payload<T> {
     }
 }
 
+/// Registers the page's pipe: the one channel over which all its connections' messages come,
+/// as `[lane, message]` pairs. `connect`, `attach` and `join` name it and the lane their
+/// messages are tagged with.
+#[command]
+pub(crate) fn open_pipe<R: Runtime>(webview: Webview<R>, on_message: Channel<Batch>) -> Result<()> {
+    let registry = &webview.state::<Sse>().registry;
+    registry.open_pipe(webview.label(), alive(webview.clone()), on_message)
+}
+
 #[command]
 pub(crate) async fn connect<R: Runtime>(
     webview: Webview<R>,
     command_scope: CommandScope<ScopeEntry>,
     global_scope: GlobalScope<ScopeEntry>,
     args: Payload<ConnectArgs>,
-    on_message: Channel<Message>,
+    pipe: u32,
+    lane: u32,
 ) -> Result<Handshake> {
     let sse = webview.state::<Sse>();
     let scope = scope_of(&command_scope, &global_scope);
-    sse.open(&webview, args.0, scope, on_message)
+    let reader = sse.registry.lane(webview.label(), pipe, lane)?;
+    sse.open(&webview, args.0, scope, reader)
         .map(Handshake::new)
 }
 
@@ -88,11 +100,13 @@ pub(crate) async fn join<R: Runtime>(
     command_scope: CommandScope<ScopeEntry>,
     global_scope: GlobalScope<ScopeEntry>,
     name: String,
-    on_message: Channel<Message>,
+    pipe: u32,
+    lane: u32,
 ) -> Result<Handshake> {
     let sse = webview.state::<Sse>();
     let scope = scope_of(&command_scope, &global_scope);
-    sse.join_webview(&webview, &name, scope, on_message)
+    let reader = sse.registry.lane(webview.label(), pipe, lane)?;
+    sse.join_webview(&webview, &name, scope, reader)
         .map(Handshake::new)
 }
 
@@ -114,22 +128,28 @@ pub(crate) fn close<R: Runtime>(webview: Webview<R>, id: u32) -> Result<()> {
 pub(crate) async fn attach<R: Runtime>(
     webview: Webview<R>,
     name: String,
-    on_message: Channel<Message>,
+    pipe: u32,
+    lane: u32,
 ) -> Result<Handshake> {
     let registry = &webview.state::<Sse>().registry;
+    let reader = registry.lane(webview.label(), pipe, lane)?;
     registry
-        .attach(webview.label(), &name, on_message)
+        .attach(webview.label(), &name, reader)
         .map(Handshake::new)
 }
 
-/// The page processed `count` more messages of connection `id`: the plugin may send that many
-/// more (flow control, see `sink::WINDOW`).
+/// Flow control, for all of a page's connections at once: it received `received` more messages
+/// of its pipe `pipe` (see `pipe::BEHIND`) and processed `processed` more messages of each
+/// connection, as `[id, count]` pairs (see `sink::WINDOW`).
 #[command]
-pub(crate) fn ack<R: Runtime>(webview: Webview<R>, id: u32, count: u64) -> Result<()> {
-    webview
-        .state::<Sse>()
-        .registry
-        .ack(webview.label(), id, count)
+pub(crate) fn ack<R: Runtime>(
+    webview: Webview<R>,
+    pipe: u32,
+    received: u64,
+    processed: Vec<(u32, u64)>,
+) -> Result<()> {
+    let registry = &webview.state::<Sse>().registry;
+    registry.ack(webview.label(), pipe, received, &processed)
 }
 
 /// The page's answer to a `headers` message of connection `id`: the headers its function returned

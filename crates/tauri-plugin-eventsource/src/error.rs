@@ -63,8 +63,9 @@ pub enum Error {
     MaxAttempts { attempts: u32, last: Box<Error> },
     #[error("no such connection: {0}")]
     NotFound(String),
-    #[error("this webview already has {0} connections, the most allowed")]
-    Limit(usize),
+    /// The webview has this many connections (or pipes), the most allowed.
+    #[error("this webview already has {0} {1}, the most allowed")]
+    Limit(usize, &'static str),
     /// The connection was taken over by a `connect` with its name or by another `attach`; the
     /// page that loses it hears this, then `closed`.
     #[error("connection `{0}` was taken over by another connect or attach")]
@@ -86,7 +87,7 @@ impl Error {
             Self::EventTooLarge(_) => ErrorKind::EventTooLarge,
             Self::MaxAttempts { .. } => ErrorKind::MaxAttempts,
             Self::NotFound(_) => ErrorKind::NotFound,
-            Self::Limit(_) => ErrorKind::Limit,
+            Self::Limit(..) => ErrorKind::Limit,
             Self::Replaced(_) => ErrorKind::Replaced,
         }
     }
@@ -165,7 +166,7 @@ mod tests {
                 "body": "down for maintenance",
             })
         );
-        let value = serde_json::to_value(Error::Limit(16)).unwrap();
+        let value = serde_json::to_value(Error::Limit(16, "connections")).unwrap();
         assert_eq!(value["kind"], "limit");
         assert!(value.get("status").is_none());
     }

@@ -1,5 +1,5 @@
 //! Server-Sent Events for Tauri: the connection, its reconnect loop and the event-stream parser
-//! run in Rust; the webview receives parsed events in batches over an IPC `Channel`, and
+//! run in Rust; the webview receives parsed events in batches over one IPC `Channel` per page, and
 //! connections can outlive page reloads.
 //!
 //! ```rust
@@ -59,6 +59,7 @@ mod error;
 mod headers;
 mod network;
 pub mod parser;
+mod pipe;
 mod registry;
 mod retry;
 mod scope;
@@ -224,6 +225,7 @@ impl Builder {
     pub fn build<R: Runtime>(self) -> TauriPlugin<R> {
         PluginBuilder::new("eventsource")
             .invoke_handler(tauri::generate_handler![
+                commands::open_pipe,
                 commands::connect,
                 commands::close,
                 commands::attach,

@@ -1,6 +1,6 @@
-//! The webviews' connections: which webview owns which, the per-webview limit, and their end:
-//! closed, replaced, finished, reloaded away from, expired (keep-alive TTL) or orphaned (their
-//! webview is gone).
+//! The webviews' connections and pipes: which webview owns which, the per-webview limit, and
+//! their end: closed, replaced, finished, reloaded away from, expired (keep-alive TTL) or
+//! orphaned (their webview is gone).
 
 use std::{
     collections::HashMap,
@@ -9,12 +9,13 @@ use std::{
 };
 
 use serde::Serialize;
-use tauri::async_runtime::JoinHandle;
+use tauri::{async_runtime::JoinHandle, ipc::Channel};
 
 use crate::{
     connection::HeadersAnswer,
     error::{Error, Result},
     network::{NetworkSignal, NetworkSource},
+    pipe::{Batch, Lane, Pipe},
     shared::{Shared, Subscription},
     sink::{tell_replaced, Outlet, Reader},
 };
@@ -128,6 +129,8 @@ pub(crate) struct Registry {
 struct Table {
     next_id: u32,
     registrations: HashMap<u32, Registration>,
+    /// The pages' pipes, by webview and channel id, with whether their webview still exists.
+    pipes: HashMap<(String, u32), (Arc<Pipe>, Alive)>,
 }
 
 impl Table {
@@ -160,6 +163,17 @@ impl Table {
             .get(&id)
             .filter(|r| r.webview == webview)
             .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
+    /// Closes and forgets the pipes of `webview`: its page is gone.
+    fn close_pipes(&mut self, webview: &str) {
+        self.pipes.retain(|(w, _), (pipe, _)| {
+            let keep = w != webview;
+            if !keep {
+                pipe.close();
+            }
+            keep
+        });
     }
 
     fn remove_where(&mut self, matches: impl Fn(u32, &Registration) -> bool) -> Vec<Registration> {
@@ -204,7 +218,7 @@ impl Registry {
                 })
                 .count();
             if running >= self.max_per_webview {
-                return Err(Error::Limit(self.max_per_webview));
+                return Err(Error::Limit(self.max_per_webview, "connections"));
             }
             // A shared name is app-wide: only the webview that opened it may open it again
             // (replacing it); the others `join` it.
@@ -315,12 +329,68 @@ impl Registry {
         Ok(())
     }
 
-    /// The page of `webview` processed `count` more messages of connection `id`; like `close`,
-    /// another webview's connection is `not-found`.
-    pub(crate) fn ack(&self, webview: &str, id: u32, count: u64) -> Result<()> {
-        self.outlet(webview, id)?.ack(count);
-        Self::forget_if_done(&mut self.table.lock().unwrap(), id);
+    /// Registers a page's pipe: the channel of `webview` its connections' messages go to. A
+    /// channel registered before stays as it is: a JS channel orders what it receives by the
+    /// index its Rust end counts, so it must have one Rust end.
+    pub(crate) fn open_pipe(
+        &self,
+        webview: &str,
+        alive: Alive,
+        channel: Channel<Batch>,
+    ) -> Result<()> {
+        let mut table = self.table.lock().unwrap();
+        let key = (webview.to_string(), channel.id());
+        if table.pipes.contains_key(&key) {
+            return Ok(());
+        }
+        // A page needs one; more pipes than connections serve no page.
+        let open = table.pipes.keys().filter(|(w, _)| w == webview).count();
+        if open >= self.max_per_webview {
+            return Err(Error::Limit(self.max_per_webview, "pipes"));
+        }
+        table.pipes.insert(key, (Pipe::new(channel), alive));
         Ok(())
+    }
+
+    /// Lane `lane` of the pipe `pipe` of `webview`, for a connection's messages.
+    pub(crate) fn lane(&self, webview: &str, pipe: u32, lane: u32) -> Result<Reader> {
+        let pipe = self.pipe(webview, pipe)?;
+        Ok(Reader::Webview(Lane { pipe, lane }))
+    }
+
+    /// The pipe `id` of `webview`; another webview's is `not-found`, like a missing one.
+    fn pipe(&self, webview: &str, id: u32) -> Result<Arc<Pipe>> {
+        let table = self.table.lock().unwrap();
+        let pipe = table.pipes.get(&(webview.to_string(), id));
+        pipe.map(|(pipe, _)| pipe.clone())
+            .ok_or_else(|| Error::NotFound(format!("pipe {id} (open_pipe first)")))
+    }
+
+    /// The page of `webview` received `received` more messages of its pipe `pipe` and processed
+    /// `processed` (connection id, count) more messages of its connections. Every connection is
+    /// acked even if some are not found (ended meanwhile, or another webview's, which is
+    /// `not-found` like a missing one): the first such id is the error.
+    pub(crate) fn ack(
+        &self,
+        webview: &str,
+        pipe: u32,
+        received: u64,
+        processed: &[(u32, u64)],
+    ) -> Result<()> {
+        let pipe = self.pipe(webview, pipe)?;
+        let mut missing = None;
+        for &(id, count) in processed {
+            match self.outlet(webview, id) {
+                Ok(outlet) => {
+                    outlet.ack(count);
+                    Self::forget_if_done(&mut self.table.lock().unwrap(), id);
+                }
+                Err(error) => missing = missing.or(Some(error)),
+            }
+        }
+        // After the outlets: what their acks replayed leaves in the same batch.
+        pipe.received(received);
+        missing.map_or(Ok(()), Err)
     }
 
     /// The page of `webview` answered the `headers` question of connection `id`; like `close`,
@@ -354,14 +424,9 @@ impl Registry {
             .clone())
     }
 
-    /// Gives the kept-alive connection `name` of `webview` a new channel (see [`Outlet::attach`]);
+    /// Gives the kept-alive connection `name` of `webview` a new reader (see [`Outlet::attach`]);
     /// the page that had it is told it was replaced.
-    pub(crate) fn attach(
-        &self,
-        webview: &str,
-        name: &str,
-        channel: tauri::ipc::Channel<crate::Message>,
-    ) -> Result<u32> {
+    pub(crate) fn attach(&self, webview: &str, name: &str, reader: Reader) -> Result<u32> {
         let (id, outlet) = {
             let table = self.table.lock().unwrap();
             let (id, r) = table
@@ -371,7 +436,7 @@ impl Registry {
                 .ok_or_else(|| Error::NotFound(name.to_string()))?;
             (*id, r.outlet.clone())
         };
-        if let Some(old) = outlet.attach(Reader::Webview(channel)) {
+        if let Some(old) = outlet.attach(reader) {
             tell_replaced(&old, name);
         }
         Self::forget_if_done(&mut self.table.lock().unwrap(), id);
@@ -402,11 +467,12 @@ impl Registry {
         list
     }
 
-    /// The page of `webview` is being replaced (reload or navigation): its channels are dead.
+    /// The page of `webview` is being replaced (reload or navigation): its pipes are dead.
     /// Kept-alive connections keep their messages until a new page attaches; the others close.
     pub(crate) fn page_unloaded(&self, webview: &str) {
         let (closed, kept) = {
             let mut table = self.table.lock().unwrap();
+            table.close_pipes(webview);
             let closed = table.remove_where(|_, r| r.webview == webview && !r.keep_alive);
             let kept: Vec<Arc<Outlet>> = table
                 .registrations
@@ -446,21 +512,33 @@ impl Registry {
             })
             .map(|(id, _, _)| id)
             .collect();
-        let removed = self
-            .table
-            .lock()
-            .unwrap()
-            .remove_where(|id, _| ended.contains(&id));
+        let pipes: Vec<(String, Alive)> = {
+            let table = self.table.lock().unwrap();
+            let pipes = table.pipes.iter();
+            pipes
+                .map(|((w, _), (_, alive))| (w.clone(), alive.clone()))
+                .collect()
+        };
+        let gone: Vec<String> = pipes
+            .into_iter()
+            .filter(|(_, alive)| !alive())
+            .map(|(webview, _)| webview)
+            .collect();
+        let removed = {
+            let mut table = self.table.lock().unwrap();
+            gone.iter().for_each(|webview| table.close_pipes(webview));
+            table.remove_where(|id, _| ended.contains(&id))
+        };
         removed.into_iter().for_each(Registration::stop);
     }
 
     /// Closes every connection of `webview`, kept alive or not.
     pub(crate) fn close_webview(&self, webview: &str) {
-        let removed = self
-            .table
-            .lock()
-            .unwrap()
-            .remove_where(|_, r| r.webview == webview);
+        let removed = {
+            let mut table = self.table.lock().unwrap();
+            table.close_pipes(webview);
+            table.remove_where(|_, r| r.webview == webview)
+        };
         removed.into_iter().for_each(Registration::stop);
     }
 }
@@ -481,25 +559,35 @@ mod tests {
 
     type Received = Arc<Mutex<Vec<Value>>>;
 
-    /// A channel recording what it is sent, like a page would.
-    fn page() -> (Channel<Message>, Received) {
-        let received = Received::default();
-        let sink = received.clone();
+    /// A lane of a pipe whose channel runs `receive` on each message's `[lane, message]` pairs.
+    fn lane(
+        receive: impl Fn(Vec<(u32, Value)>) -> tauri::Result<()> + Send + Sync + 'static,
+    ) -> Reader {
         let channel = Channel::new(move |body| {
             let InvokeResponseBody::Json(json) = body else {
                 unreachable!("messages are JSON")
             };
-            sink.lock()
-                .unwrap()
-                .push(serde_json::from_str(&json).unwrap());
-            Ok(())
+            receive(serde_json::from_str(&json).unwrap())
         });
-        (channel, received)
+        let pipe = Pipe::new(channel);
+        Reader::Webview(Lane { pipe, lane: 1 })
     }
 
-    /// A channel whose webview is gone.
-    fn dead_page() -> Channel<Message> {
-        Channel::new(|_| Err(tauri::Error::WebviewNotFound))
+    /// A page recording the messages it is sent.
+    fn page() -> (Reader, Received) {
+        let received = Received::default();
+        let sink = received.clone();
+        let reader = lane(move |batch| {
+            let mut received = sink.lock().unwrap();
+            received.extend(batch.into_iter().map(|(_, message)| message));
+            Ok(())
+        });
+        (reader, received)
+    }
+
+    /// A page whose webview is gone.
+    fn dead_page() -> Reader {
+        lane(|_| Err(tauri::Error::WebviewNotFound))
     }
 
     fn event(data: &str) -> Message {
@@ -532,14 +620,14 @@ mod tests {
         registry: &Registry,
         label: &str,
         name: Option<&str>,
-        channel: Channel<Message>,
+        reader: Reader,
     ) -> Result<Fed> {
         let keep_alive = name.is_some();
         let bound = BacklogBound {
             bytes: usize::MAX,
             events: 3,
         };
-        let outlet = Outlet::new(Reader::Webview(channel), keep_alive, bound, None);
+        let outlet = Outlet::new(reader, keep_alive, bound, None);
         let alive = label != "gone";
         let registration = Registration::new(
             label.into(),
@@ -703,15 +791,12 @@ mod tests {
         // a page that takes one message, then is gone
         let taken = Received::default();
         let sink = taken.clone();
-        let dying = Channel::new(move |body| {
+        let dying = lane(move |batch| {
             let mut taken = sink.lock().unwrap();
             if !taken.is_empty() {
                 return Err(tauri::Error::WebviewNotFound);
             }
-            let InvokeResponseBody::Json(json) = body else {
-                unreachable!()
-            };
-            taken.push(serde_json::from_str(&json).unwrap());
+            taken.extend(batch.into_iter().map(|(_, message)| message));
             Ok(())
         });
         registry.attach("main", "feed", dying).unwrap();
@@ -775,7 +860,7 @@ mod tests {
         register(&registry, "main", None, page().0).unwrap();
         // full: a third is refused, even one that would replace nothing...
         let third = register(&registry, "main", Some("other"), page().0);
-        assert_eq!(third.err(), Some(Error::Limit(2)));
+        assert_eq!(third.err(), Some(Error::Limit(2, "connections")));
         // ...while replacing a name in use takes no extra slot
         register(&registry, "main", Some("feed"), page().0).unwrap();
         register(&registry, "other", None, page().0).unwrap();

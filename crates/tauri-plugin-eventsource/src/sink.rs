@@ -1,5 +1,6 @@
 //! Where a connection's messages go. One loop ([`crate::connection::run`]) feeds every kind of
-//! reader: a webview `Channel` that can detach into a bounded backlog across page reloads, and
+//! reader: a page's pipe ([`crate::pipe`]) that can detach into a bounded backlog across page
+//! reloads, and
 //! optionally emits Tauri events (`broadcast`) at the same pace ([`Outlet`]), or a Rust stream
 //! ([`StreamSink`]).
 //!
@@ -16,13 +17,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tauri::ipc::Channel;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::{
     connection::{HeadersAnswer, Message},
     error::Error,
     parser::Event,
+    pipe::Lane,
 };
 
 pub(crate) trait Sink: Send + 'static {
@@ -60,8 +61,9 @@ impl Sink for StreamSink {
 
 /// Version of the wire protocol between this plugin and the `tauri-sse` package: `connect` and
 /// `attach` answer with it, [`WINDOW`] and [`ACK_EVERY`], so that mismatched versions fail with
-/// a clear error instead of a stall (version 1 answered with a bare id).
-pub(crate) const PROTOCOL: u32 = 2;
+/// a clear error instead of a stall (version 1 answered with a bare id; version 2 had a channel
+/// per connection instead of a pipe per page).
+pub(crate) const PROTOCOL: u32 = 3;
 
 /// Messages an attached page may have received and not yet acknowledged (`ack` command) before
 /// the connection waits for it. `Channel::send` has no backpressure of its own: without this
@@ -91,7 +93,7 @@ pub(crate) struct BacklogBound {
     pub(crate) events: usize,
 }
 
-/// Webview readers. Attached, messages go to the page's `Channel`, at most [`WINDOW`] ahead of
+/// Webview readers. Attached, messages go to the page's pipe, at most [`WINDOW`] ahead of
 /// the page's acks; detached (the page is reloading, or the channel failed), a kept-alive
 /// connection keeps them in a bounded backlog, which the next page receives through the same
 /// window before any live message.
@@ -120,10 +122,10 @@ struct OutletState {
     detached_since: Option<Instant>,
 }
 
-/// Where an outlet's messages are read: a page's `Channel`, or a Rust stream subscribed to a
-/// shared connection ([`crate::Sse::join`]), which acknowledges what it takes like a page.
+/// Where an outlet's messages are read: a lane of a page's pipe, or a Rust stream subscribed to
+/// a shared connection ([`crate::Sse::join`]), which acknowledges what it takes like a page.
 pub(crate) enum Reader {
-    Webview(Channel<Message>),
+    Webview(Lane),
     /// A queue of [`READER_QUEUE`] messages: the window keeps it from filling up.
     Rust(mpsc::Sender<Message>),
 }
@@ -135,7 +137,7 @@ impl Reader {
     /// `false` when no one reads any more.
     fn send(&self, message: Message) -> bool {
         match self {
-            Self::Webview(channel) => channel.send(message).is_ok(),
+            Self::Webview(lane) => lane.send(message),
             Self::Rust(queue) => queue.try_send(message).is_ok(),
         }
     }
@@ -594,7 +596,10 @@ fn event_size(event: &Event) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use tauri::ipc::{Channel, InvokeResponseBody};
+
     use super::*;
+    use crate::pipe::Pipe;
 
     fn events(data: &[&str]) -> Message {
         Message::Events {
@@ -614,15 +619,46 @@ mod tests {
         events: 10,
     };
 
-    /// A page's channel counting the messages it receives; it never acks on its own.
-    fn page() -> (Channel<Message>, Arc<Mutex<u64>>) {
+    /// A page: a pipe counting the messages it receives, which reports nothing on its own.
+    struct PageStub {
+        pipe: Arc<Pipe>,
+        received: Arc<Mutex<u64>>,
+    }
+
+    fn page() -> PageStub {
         let received = Arc::new(Mutex::new(0));
         let counter = received.clone();
-        let channel = Channel::new(move |_| {
-            *counter.lock().unwrap() += 1;
+        let channel = Channel::new(move |body| {
+            let InvokeResponseBody::Json(json) = body else {
+                panic!("JSON")
+            };
+            let batch: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+            *counter.lock().unwrap() += batch.len() as u64;
             Ok(())
         });
-        (channel, received)
+        PageStub {
+            pipe: Pipe::new(channel),
+            received,
+        }
+    }
+
+    impl PageStub {
+        fn reader(&self) -> Reader {
+            Reader::Webview(Lane {
+                pipe: self.pipe.clone(),
+                lane: 1,
+            })
+        }
+
+        fn received(&self) -> u64 {
+            *self.received.lock().unwrap()
+        }
+
+        /// Reports every channel message received and acks `count` messages of `outlet`.
+        fn ack(&self, outlet: &Outlet, count: u64) {
+            self.pipe.received(u64::MAX);
+            outlet.ack(count);
+        }
     }
 
     /// Sends one message from a task, as the connection loop does.
@@ -643,30 +679,30 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_window_waits_for_acks_and_a_detach_wakes_it() {
-        let (channel, received) = page();
-        let outlet = Outlet::new(Reader::Webview(channel), true, BOUND, None);
+        let first = page();
+        let outlet = Outlet::new(first.reader(), true, BOUND, None);
         for n in 0..WINDOW {
             assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
         }
         let next = spawn_send(&outlet, "next");
         assert!(still_waiting(&next).await);
-        assert_eq!(*received.lock().unwrap(), WINDOW);
+        assert_eq!(first.received(), WINDOW);
 
-        outlet.ack(1);
+        first.ack(&outlet, 1);
         assert!(next.await.unwrap());
-        assert_eq!(*received.lock().unwrap(), WINDOW + 1);
+        assert_eq!(first.received(), WINDOW + 1);
 
         // The page reloads while the connection waits for it: the message goes to the backlog.
         let buffered = spawn_send(&outlet, "buffered");
         assert!(still_waiting(&buffered).await);
         outlet.detach();
         assert!(buffered.await.unwrap());
-        assert_eq!(*received.lock().unwrap(), WINDOW + 1);
+        assert_eq!(first.received(), WINDOW + 1);
 
         // A new page starts a fresh window, counting the replayed message.
-        let (channel, replayed) = page();
-        assert!(outlet.attach(Reader::Webview(channel)).is_none());
-        assert_eq!(*replayed.lock().unwrap(), 1);
+        let second = page();
+        assert!(outlet.attach(second.reader()).is_none());
+        assert_eq!(second.received(), 1);
         for n in 1..WINDOW {
             assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
         }
@@ -679,27 +715,23 @@ mod tests {
             bytes: usize::MAX,
             events: 1000,
         };
-        let outlet = Outlet::new(Reader::Webview(page().0), true, bound, None);
+        let outlet = Outlet::new(page().reader(), true, bound, None);
         outlet.detach();
         for n in 0..WINDOW + 10 {
             assert!(spawn_send(&outlet, &n.to_string()).await.unwrap());
         }
-        let (channel, received) = page();
-        outlet.attach(Reader::Webview(channel));
-        assert_eq!(
-            *received.lock().unwrap(),
-            WINDOW,
-            "one window of the backlog"
-        );
+        let next = page();
+        outlet.attach(next.reader());
+        assert_eq!(next.received(), WINDOW, "one window of the backlog");
         let live = spawn_send(&outlet, "live");
         assert!(
             still_waiting(&live).await,
             "a live message overtook the replay"
         );
-        outlet.ack(WINDOW);
-        assert_eq!(*received.lock().unwrap(), WINDOW + 10);
+        next.ack(&outlet, WINDOW);
+        assert_eq!(next.received(), WINDOW + 10);
         assert!(live.await.unwrap());
-        assert_eq!(*received.lock().unwrap(), WINDOW + 11);
+        assert_eq!(next.received(), WINDOW + 11);
         assert!(outlet.is_done());
     }
 

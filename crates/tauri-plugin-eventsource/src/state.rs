@@ -5,9 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use serde::Deserialize;
-use tauri::{
-    async_runtime::JoinHandle, ipc::Channel, AppHandle, Emitter, Manager, Runtime, Webview,
-};
+use tauri::{async_runtime::JoinHandle, AppHandle, Emitter, Manager, Runtime, Webview};
 use tokio::sync::mpsc;
 
 use crate::{
@@ -200,7 +198,7 @@ impl Sse {
         webview: &Webview<R>,
         args: ConnectArgs,
         scope: Scope,
-        channel: Channel<Message>,
+        reader: Reader,
     ) -> Result<u32> {
         let options = args.options.unwrap_or_default();
         options.validate()?;
@@ -234,12 +232,7 @@ impl Sse {
             (true, Some(name)) => Some(broadcast(webview.app_handle().clone(), name)),
             _ => None,
         };
-        let outlet = Outlet::new(
-            Reader::Webview(channel),
-            options.keep_alive,
-            self.config.backlog,
-            emit,
-        );
+        let outlet = Outlet::new(reader, options.keep_alive, self.config.backlog, emit);
         // What the page forwards through the `network` command reaches this connection only.
         let page_network = NetworkSource::default();
         let signals = self.signals(&request, Some(&page_network));
@@ -291,7 +284,7 @@ impl Sse {
         webview: &Webview<R>,
         name: &str,
         scope: Scope,
-        channel: Channel<Message>,
+        reader: Reader,
     ) -> Result<u32> {
         let group = self
             .registry
@@ -301,7 +294,7 @@ impl Sse {
         for url in std::iter::once(group.url.clone()).chain(group.opened_at()) {
             scope.check(&url::Url::parse(&url).expect("a connection's URL"))?;
         }
-        self.subscribe(webview, group, channel)
+        self.subscribe(webview, group, reader)
     }
 
     /// Registers `webview` as a subscriber of `group`: it hears the connection's state, then
@@ -310,9 +303,9 @@ impl Sse {
         &self,
         webview: &Webview<R>,
         group: Arc<Shared>,
-        channel: Channel<Message>,
+        reader: Reader,
     ) -> Result<u32> {
-        let outlet = Outlet::new(Reader::Webview(channel), false, self.config.backlog, None);
+        let outlet = Outlet::new(reader, false, self.config.backlog, None);
         let registration = Registration::new(
             webview.label().to_string(),
             alive(webview.clone()),
@@ -366,7 +359,7 @@ impl Sse {
 
 /// Whether `webview` still exists, in whatever window holds it now: Tauri forgets a webview
 /// when it is closed or its window destroyed.
-fn alive<R: Runtime>(webview: Webview<R>) -> Alive {
+pub(crate) fn alive<R: Runtime>(webview: Webview<R>) -> Alive {
     Arc::new(move || {
         let label = webview.label();
         webview

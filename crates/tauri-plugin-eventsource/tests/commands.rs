@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::ipc::{attach, channel, connect, invoke, kind, Harness};
+use common::ipc::{attach, connect, invoke, kind, on_lane, Harness};
 use serde_json::{json, Value};
 
 fn count_events(messages: &[Value]) -> usize {
@@ -115,7 +115,7 @@ fn bad_requests_get_typed_errors() {
     let a = h.webview("a");
     let url = h.server.sse("count=1");
     let connect = |extra: Value| {
-        let mut args = json!({ "url": url, "onMessage": channel(1) });
+        let mut args = on_lane(&a, 1, json!({ "url": url }));
         args.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());

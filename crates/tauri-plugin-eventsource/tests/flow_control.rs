@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{connect, event_ids, invoke, read_to_close, wait, Harness, ACK_EVERY, WINDOW};
+use common::ipc::{connect, event_ids, read_to_close, wait, Harness, ACK_EVERY, WINDOW};
 use serde_json::{json, Value};
 
 const EVENTS: u64 = 20_000;
@@ -63,7 +63,7 @@ fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {
         while received.len() - acked >= ACK_EVERY {
             // The connection may end between the snapshot and the ack (then it is not-found,
             // which the TS transport ignores); a wrongly refused ack would stall the stream.
-            let ack = invoke(&a, "ack", json!({ "id": id, "count": ACK_EVERY }));
+            let ack = h.ack(&a, &id, ACK_EVERY);
             if let Err(error) = ack {
                 assert_eq!(error["kind"], "not-found");
             }

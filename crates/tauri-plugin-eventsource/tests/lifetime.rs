@@ -186,8 +186,8 @@ fn a_refused_connect_leaves_the_connection_it_would_replace_running() {
     h.wait_for("a", 1, |m| m["type"] == "events");
 
     let url = h.server.sse("tag=new");
-    let forbidden = json!({ "url": url, "headers": [["host", "evil.test"]], "options": kept,
-        "onMessage": common::ipc::channel(3) });
+    let forbidden = json!({ "url": url, "headers": [["host", "evil.test"]], "options": kept });
+    let forbidden = common::ipc::on_lane(&a, 3, forbidden);
     assert_eq!(kind(invoke(&a, "connect", forbidden)), "invalid-header");
     let outside = h.server.sse_on_localhost("tag=new");
     assert_eq!(kind(connect(&a, &outside, kept.clone(), 4)), "scope");

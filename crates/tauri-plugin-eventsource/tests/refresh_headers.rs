@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{channel, handshake_id, invoke, kind, Harness};
+use common::ipc::{handshake_id, invoke, kind, on_lane, Harness};
 use serde_json::{json, Value};
 use tauri::Manager;
 
@@ -24,9 +24,9 @@ fn open(h: &Harness, tag: &str) -> Value {
         "url": url,
         "headers": [["x-token", "0"]],
         "options": serde_json::from_str::<Value>(OPTIONS).unwrap(),
-        "onMessage": channel(1),
     });
-    let handshake = invoke(&h.webview("a"), "connect", args).unwrap();
+    let a = h.webview("a");
+    let handshake = invoke(&a, "connect", on_lane(&a, 1, args)).unwrap();
     handshake_id(handshake)
 }
 
@@ -166,9 +166,9 @@ fn a_headers_function_that_threw_at_connect_is_a_failed_first_attempt_then_retri
             "headersError": message,
             "retry": { "initialDelay": 10, "jitter": 0 },
         },
-        "onMessage": channel(1),
     });
-    let id = invoke(&h.webview("a"), "connect", args).unwrap()["id"].clone();
+    let a = h.webview("a");
+    let id = invoke(&a, "connect", on_lane(&a, 1, args)).unwrap()["id"].clone();
     // the failed attempt goes through the policy like any other: reported, then fresh headers asked
     let received = wait_count(&h, "headers", 1);
     assert_eq!(

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     collect_until, encode,
-    ipc::{attach, channel, connect, invoke, Harness},
+    ipc::{attach, connect, invoke, on_lane, Harness},
     Server,
 };
 use serde_json::{json, Value};
@@ -516,8 +516,11 @@ fn control_characters_in_headers_and_methods_are_refused_before_any_request() {
         ("", "1"),
     ];
     for (n, (name, value)) in headers.iter().enumerate() {
-        let args =
-            json!({ "url": url, "headers": [[name, value]], "onMessage": channel(n as u32) });
+        let args = on_lane(
+            &a,
+            n as u32,
+            json!({ "url": url, "headers": [[name, value]] }),
+        );
         let error = invoke(&a, "connect", args).unwrap_err();
         assert_eq!(
             error["kind"], "invalid-header",
@@ -531,7 +534,7 @@ fn control_characters_in_headers_and_methods_are_refused_before_any_request() {
     }
     let methods = ["GET\r\nx-injected: 1", "GET /admin HTTP/1.1", "GET\0"];
     for method in methods {
-        let args = json!({ "url": url, "method": method, "onMessage": channel(99) });
+        let args = on_lane(&a, 99, json!({ "url": url, "method": method }));
         let error = invoke(&a, "connect", args).unwrap_err();
         assert_eq!(error["kind"], "invalid-options", "{method:?}: {error}");
         assert!(error["message"]
@@ -599,7 +602,7 @@ fn another_webview_cannot_close_attach_ack_signal_or_list_a_connection_nor_learn
         invoke(&b, "close", json!({ "id": nonexistent })),
         Err(not_found(nonexistent.to_string()))
     );
-    let attach = |name: &str| json!({ "name": name, "onMessage": channel(2) });
+    let attach = |name: &str| on_lane(&b, 2, json!({ "name": name }));
     assert_eq!(
         invoke(&b, "attach", attach("feed")),
         Err(not_found("feed".into()))
@@ -608,10 +611,7 @@ fn another_webview_cannot_close_attach_ack_signal_or_list_a_connection_nor_learn
         invoke(&b, "attach", attach("nope")),
         Err(not_found("nope".into()))
     );
-    assert_eq!(
-        invoke(&b, "ack", json!({ "id": id, "count": 64 })),
-        Err(not_found(id.to_string()))
-    );
+    assert_eq!(h.ack(&b, &json!(id), 64), Err(not_found(id.to_string())));
     assert_eq!(
         invoke(&b, "network", json!({ "id": id, "signal": "offline" })),
         Err(not_found(id.to_string()))
@@ -752,8 +752,11 @@ fn a_page_cannot_set_forbidden_headers_nor_pick_the_virtual_host() {
     let a = h.webview("a");
     let url = h.server.sse(&format!("status=204&tag={LEAK}"));
     for (n, (name, value)) in FORBIDDEN_HEADERS.iter().enumerate() {
-        let args =
-            json!({ "url": url, "headers": [[name, value]], "onMessage": channel(n as u32) });
+        let args = on_lane(
+            &a,
+            n as u32,
+            json!({ "url": url, "headers": [[name, value]] }),
+        );
         let error = invoke(&a, "connect", args).unwrap_err();
         assert_eq!(error["kind"], "invalid-header", "{name}: {error}");
         let message = error["message"].as_str().unwrap();
@@ -763,7 +766,7 @@ fn a_page_cannot_set_forbidden_headers_nor_pick_the_virtual_host() {
         );
         assert!(message.contains("Builder::unsafe_headers"), "{message}");
     }
-    let args = json!({ "url": url, "method": "TRACE", "onMessage": channel(99) });
+    let args = on_lane(&a, 99, json!({ "url": url, "method": "TRACE" }));
     assert_eq!(
         invoke(&a, "connect", args).unwrap_err()["kind"],
         "invalid-options"
@@ -776,7 +779,7 @@ fn a_page_cannot_set_forbidden_headers_nor_pick_the_virtual_host() {
         ["authorization", "Bearer 1"],
         ["x-http-method-override", "PATCH"],
     ];
-    let args = json!({ "url": url, "headers": allowed, "onMessage": channel(100) });
+    let args = on_lane(&a, 100, json!({ "url": url, "headers": allowed }));
     invoke(&a, "connect", args).unwrap();
     let sent = wait_requests(&h, "host", 1);
     assert_eq!(
@@ -827,7 +830,7 @@ fn unsafe_headers_lets_the_app_opt_in_and_rust_callers_are_trusted() {
         ["Cookie", "session=1"],
         ["Sec-Fetch-Site", "same-origin"],
     ];
-    let args = json!({ "url": url, "headers": headers, "onMessage": channel(1) });
+    let args = on_lane(&a, 1, json!({ "url": url, "headers": headers }));
     invoke(&a, "connect", args).unwrap();
     let sent = wait_requests(&h, "unsafe", 1);
     for [name, value] in headers {

@@ -134,11 +134,13 @@ fn a_slow_subscriber_never_stalls_a_fast_one_and_its_backlog_stays_bounded() {
 #[test]
 fn a_page_joins_only_what_its_own_scope_allows() {
     let h = harness(tauri_plugin_eventsource::Builder::new());
-    // window `c` may join connections to the server's `localhost` origin only
+    // window `c` may join connections to the server's `localhost` origin only (and open the
+    // pipe its messages would come through)
     h.app
         .add_capability(
             CapabilityBuilder::new("localhost-only")
                 .windows(["c"])
+                .permission("eventsource:allow-open-pipe")
                 .permission_scoped(
                     "eventsource:allow-join",
                     entries(&[format!("http://localhost:{}/*", h.server.port)]),

@@ -1,6 +1,6 @@
 //! The webview commands through Tauri's IPC on the mock runtime: ACL and scope as resolved from
-//! this crate's permission files and a capability, real `Channel` arguments (their messages are
-//! captured with a channel interceptor), the bundled server over loopback.
+//! this crate's permission files and a capability, a real `Channel` as each webview's pipe (its
+//! messages are captured with a channel interceptor), the bundled server over loopback.
 
 use std::{
     collections::BTreeMap,
@@ -25,12 +25,19 @@ use tauri::{
 
 use super::Server;
 
-/// Channel messages received by the "webviews": (webview label, channel id, message).
+/// Messages received by the "webviews": (webview label, lane, message).
 type Inbox = Arc<Mutex<Vec<(String, u32, Value)>>>;
+
+/// Channel messages each webview's pipe received, and how many of them it reported (`ack`).
+type Delivered = Arc<Mutex<BTreeMap<String, (u64, u64)>>>;
+
+/// The channel id of every test webview's pipe: one per page, as the TS transport opens it.
+pub const PIPE: u32 = 1000;
 
 pub struct Harness {
     pub app: App<MockRuntime>,
     inbox: Inbox,
+    delivered: Delivered,
     pub server: Server,
 }
 
@@ -71,18 +78,20 @@ impl Harness {
         let mut context = mock_context(noop_assets());
         *context.runtime_authority_mut() = RuntimeAuthority::new(acl(), Resolved::default());
         let inbox = Inbox::default();
-        let captured = inbox.clone();
+        let delivered = Delivered::default();
+        let (captured, counted) = (inbox.clone(), delivered.clone());
         let app = mock_builder()
             .plugin(plugin.build())
             .channel_interceptor(move |webview, channel, _index, body| {
                 let InvokeResponseBody::Json(json) = body else {
                     panic!("channel messages are JSON");
                 };
-                let message = serde_json::from_str(json).unwrap();
-                captured
-                    .lock()
-                    .unwrap()
-                    .push((webview.label().to_string(), channel.0, message));
+                assert_eq!(channel.0, PIPE, "a message outside the page's pipe");
+                let label = webview.label().to_string();
+                let batch: Vec<(u32, Value)> = serde_json::from_str(json).unwrap();
+                let mut inbox = captured.lock().unwrap();
+                inbox.extend(batch.into_iter().map(|(lane, m)| (label.clone(), lane, m)));
+                counted.lock().unwrap().entry(label).or_default().0 += 1;
                 true
             })
             .build(context)
@@ -94,7 +103,12 @@ impl Harness {
                 .permission_scoped("eventsource:default", entries(&allow), entries(&deny)),
         )
         .unwrap();
-        Self { app, inbox, server }
+        Self {
+            app,
+            inbox,
+            delivered,
+            server,
+        }
     }
 
     pub fn webview(&self, label: &str) -> WebviewWindow<MockRuntime> {
@@ -115,27 +129,40 @@ impl Harness {
         )
     }
 
-    /// The messages channel `channel` of `webview` received so far.
-    pub fn received(&self, webview: &str, channel: u32) -> Vec<Value> {
+    /// The messages lane `lane` of `webview`'s pipe received so far.
+    pub fn received(&self, webview: &str, lane: u32) -> Vec<Value> {
         let inbox = self.inbox.lock().unwrap();
         inbox
             .iter()
-            .filter(|(w, c, _)| w == webview && *c == channel)
+            .filter(|(w, l, _)| w == webview && *l == lane)
             .map(|(_, _, m)| m.clone())
             .collect()
     }
 
-    /// Waits until channel `channel` of `webview` received a message matching `until`; a
-    /// waiting test fails after 10 s with what it got.
-    pub fn wait_for(
+    /// The page of `webview` acks: it reports every pipe message received so far and that it
+    /// processed `count` messages of connection `id` (the TS transport's `ack`).
+    pub fn ack(
         &self,
-        webview: &str,
-        channel: u32,
-        until: impl Fn(&Value) -> bool,
-    ) -> Vec<Value> {
+        webview: &impl AsRef<Webview<MockRuntime>>,
+        id: &Value,
+        count: usize,
+    ) -> Result<Value, Value> {
+        let label = webview.as_ref().label().to_string();
+        let received = {
+            let mut delivered = self.delivered.lock().unwrap();
+            let (total, reported) = delivered.entry(label).or_default();
+            *total - std::mem::replace(reported, *total)
+        };
+        let args = json!({ "pipe": PIPE, "received": received, "processed": [[id, count]] });
+        invoke(webview, "ack", args)
+    }
+
+    /// Waits until lane `lane` of `webview` received a message matching `until`; a waiting
+    /// test fails after 10 s with what it got.
+    pub fn wait_for(&self, webview: &str, lane: u32, until: impl Fn(&Value) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let received = self.received(webview, channel);
+            let received = self.received(webview, lane);
             if received.iter().any(&until) {
                 return received;
             }
@@ -179,58 +206,66 @@ pub fn invoke(
     get_ipc_response(webview, request).map(|body| body.deserialize().unwrap())
 }
 
-/// `connect` from `webview` with `options`, messages to channel `channel_id`.
+/// `connect` from `webview` with `options`, messages to lane `lane`.
 pub fn connect(
     webview: &impl AsRef<Webview<MockRuntime>>,
     url: &str,
     options: Value,
-    channel_id: u32,
+    lane: u32,
 ) -> Result<Value, Value> {
-    let args = json!({ "url": url, "options": options, "onMessage": channel(channel_id) });
+    let args = on_lane(webview, lane, json!({ "url": url, "options": options }));
     invoke(webview, "connect", args).map(handshake_id)
 }
 
-/// `attach` from `webview` to its kept-alive connection `name`, messages to channel `channel_id`;
-/// the connection id.
+/// `attach` from `webview` to its kept-alive connection `name`, messages to lane `lane`; the
+/// connection id.
 pub fn attach(
     webview: &impl AsRef<Webview<MockRuntime>>,
     name: &str,
-    channel_id: u32,
+    lane: u32,
 ) -> Result<Value, Value> {
-    by_name(webview, "attach", name, channel_id)
+    by_name(webview, "attach", name, lane)
 }
 
-/// `join` from `webview` to the shared connection `name`, messages to channel `channel_id`; the
+/// `join` from `webview` to the shared connection `name`, messages to lane `lane`; the
 /// subscription's id.
 pub fn join(
     webview: &impl AsRef<Webview<MockRuntime>>,
     name: &str,
-    channel_id: u32,
+    lane: u32,
 ) -> Result<Value, Value> {
-    by_name(webview, "join", name, channel_id)
+    by_name(webview, "join", name, lane)
 }
 
 fn by_name(
     webview: &impl AsRef<Webview<MockRuntime>>,
     command: &str,
     name: &str,
-    channel_id: u32,
+    lane: u32,
 ) -> Result<Value, Value> {
-    let args = json!({ "name": name, "onMessage": channel(channel_id) });
+    let args = on_lane(webview, lane, json!({ "name": name }));
     invoke(webview, command, args).map(handshake_id)
+}
+
+/// `args` for messages to lane `lane` of the page's pipe, which is opened first if it is not
+/// (`open_pipe` keeps an open one). A refused `open_pipe` (a webview without the capability)
+/// shows in the command that follows, which names the pipe.
+pub fn on_lane(webview: &impl AsRef<Webview<MockRuntime>>, lane: u32, mut args: Value) -> Value {
+    let pipe = json!({ "onMessage": format!("__CHANNEL__:{PIPE}") });
+    let _ = invoke(webview, "open_pipe", pipe);
+    let fields = args.as_object_mut().unwrap();
+    fields.insert("pipe".into(), json!(PIPE));
+    fields.insert("lane".into(), json!(lane));
+    args
 }
 
 /// The id of what `connect` and `attach` answer, after checking the rest of the handshake.
 pub fn handshake_id(handshake: Value) -> Value {
-    let protocol = json!({ "protocol": 2, "window": 64, "ackEvery": 16 });
+    let protocol = json!({ "protocol": 3, "window": 64, "ackEvery": 16 });
     for (key, value) in protocol.as_object().unwrap() {
         assert_eq!(&handshake[key], value, "{handshake}");
     }
     handshake["id"].clone()
-}
-
-pub fn channel(id: u32) -> String {
-    format!("__CHANNEL__:{id}")
 }
 
 pub fn kind(result: Result<Value, Value>) -> String {
@@ -274,19 +309,19 @@ pub fn event_ids(messages: &[Value]) -> Vec<u64> {
         .collect()
 }
 
-/// Reads channel `channel` of `webview` like the TS transport: acks every `ACK_EVERY` messages,
-/// until `closed`. A connection forgotten meanwhile answers `not-found`, which the TS side ignores.
+/// Reads lane `lane` of `webview` like the TS transport: acks every `ACK_EVERY` messages, until
+/// `closed`. A connection forgotten meanwhile answers `not-found`, which the TS side ignores.
 pub fn read_to_close(
     h: &Harness,
     webview: &impl AsRef<Webview<MockRuntime>>,
     label: &str,
-    channel: u32,
+    lane: u32,
     id: &Value,
 ) -> Vec<Value> {
     let mut acked = 0;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let received = h.received(label, channel);
+        let received = h.received(label, lane);
         assert!(
             received.len() - acked <= WINDOW,
             "more than a window in flight"
@@ -295,7 +330,7 @@ pub fn read_to_close(
             return received;
         }
         while received.len() - acked >= ACK_EVERY {
-            if let Err(error) = invoke(webview, "ack", json!({ "id": id, "count": ACK_EVERY })) {
+            if let Err(error) = h.ack(webview, id, ACK_EVERY) {
                 assert_eq!(error["kind"], "not-found");
             }
             acked += ACK_EVERY;
