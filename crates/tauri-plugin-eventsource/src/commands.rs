@@ -22,25 +22,37 @@ use crate::{
     Sse,
 };
 
-/// What `connect` and `attach` resolve to: the connection id and the protocol the page must
-/// speak (its version and the flow-control numbers), so that mismatched versions of this crate
-/// and the npm package fail clearly instead of stalling.
+/// The protocol the page must speak: its version and the flow-control numbers, so that
+/// mismatched versions of this crate and the npm package fail clearly instead of stalling.
+/// What `open_pipe` resolves to.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Handshake {
-    id: u32,
+pub(crate) struct Protocol {
     protocol: u32,
     window: u64,
     ack_every: u64,
+}
+
+const CURRENT: Protocol = Protocol {
+    protocol: PROTOCOL,
+    window: WINDOW,
+    ack_every: ACK_EVERY,
+};
+
+/// What `connect`, `attach` and `join` resolve to: the connection id, and the protocol again
+/// (a page checks it per connection, as version 1 and 2 pages did).
+#[derive(Debug, Serialize)]
+pub(crate) struct Handshake {
+    id: u32,
+    #[serde(flatten)]
+    protocol: Protocol,
 }
 
 impl Handshake {
     fn new(id: u32) -> Self {
         Self {
             id,
-            protocol: PROTOCOL,
-            window: WINDOW,
-            ack_every: ACK_EVERY,
+            protocol: CURRENT,
         }
     }
 }
@@ -71,9 +83,13 @@ impl<'de, R: Runtime, T: DeserializeOwned> CommandArg<'de, R> for Payload<T> {
 /// as `[lane, message]` pairs. `connect`, `attach` and `join` name it and the lane their
 /// messages are tagged with.
 #[command]
-pub(crate) fn open_pipe<R: Runtime>(webview: Webview<R>, on_message: Channel<Batch>) -> Result<()> {
+pub(crate) fn open_pipe<R: Runtime>(
+    webview: Webview<R>,
+    on_message: Channel<Batch>,
+) -> Result<Protocol> {
     let registry = &webview.state::<Sse>().registry;
-    registry.open_pipe(webview.label(), alive(webview.clone()), on_message)
+    registry.open_pipe(webview.label(), alive(webview.clone()), on_message)?;
+    Ok(CURRENT)
 }
 
 #[command]

@@ -113,8 +113,11 @@ mod tests {
 
     use super::*;
 
+    /// The lanes of each channel message, in order.
+    type Sent = Arc<Mutex<Vec<Vec<u64>>>>;
+
     /// A pipe whose channel records each message's lanes.
-    fn pipe() -> (Arc<Pipe>, Arc<Mutex<Vec<Vec<u64>>>>) {
+    fn pipe() -> (Arc<Pipe>, Sent) {
         let sent = Arc::new(Mutex::new(Vec::new()));
         let record = sent.clone();
         let channel = Channel::new(move |body| {

@@ -24,27 +24,32 @@ type Args = Record<string, unknown>;
 /** The fake plugin's flow control, announced in its handshake like the real one's. */
 const WINDOW = 64;
 const ACK_EVERY = 16;
-/** What the plugin's `connect` and `attach` resolve to. */
-const handshake = (id: number, fields: Partial<{ protocol: number; window: number; ackEvery: number }> = {}) => ({
-  id,
-  protocol: 2,
-  window: WINDOW,
-  ackEvery: ACK_EVERY,
-  ...fields,
-});
+type Protocol = { protocol: number; window: number; ackEvery: number };
+/** What the plugin's `open_pipe` resolves to. */
+const protocol = (fields: Partial<Protocol> = {}): Protocol => ({ protocol: 3, window: WINDOW, ackEvery: ACK_EVERY, ...fields });
+/** What the plugin's `connect`, `attach` and `join` resolve to. */
+const handshake = (id: number, fields: Partial<Protocol> = {}) => ({ id, ...protocol(fields) });
 type Handler = (args: Args) => unknown;
+
+/** A connection's lane of the page's pipe, as the plugin sends to it. */
+interface LaneOf {
+  pipe: Channel<[number, WireMessage][]>;
+  lane: number;
+}
 
 /** The `eventsource` plugin as the webview sees it: commands in, channel messages out. */
 class FakePlugin {
   readonly calls: { command: string; args: Args }[] = [];
-  readonly channels: Channel<WireMessage>[] = [];
+  readonly lanes: LaneOf[] = [];
   readonly #handlers: Record<string, Handler>;
-  readonly #indexes = new Map<number, number>();
+  #pipe: Channel<[number, WireMessage][]> | undefined;
+  #index = 0;
   #nextId = 1;
 
   /** `bareIds`: answer connect/attach ids as they are, like a protocol 1 plugin. */
   constructor(handlers: Record<string, Handler> = {}, { bareIds = false } = {}) {
     this.#handlers = {
+      open_pipe: () => protocol(),
       connect: () => this.#nextId++,
       attach: () => this.#nextId++,
       close: () => null,
@@ -55,7 +60,11 @@ class FakePlugin {
       const command = cmd.replace(/^plugin:eventsource\|/, '');
       const args = (payload ?? {}) as Args;
       this.calls.push({ command, args });
-      if (args.onMessage instanceof Channel) this.channels.push(args.onMessage as Channel<WireMessage>);
+      if (args.onMessage instanceof Channel) this.#pipe = args.onMessage as Channel<[number, WireMessage][]>;
+      if (typeof args.lane === 'number') {
+        assert.equal(args.pipe, this.#pipe?.id, 'a lane of the open pipe');
+        this.lanes.push({ pipe: this.#pipe as Channel<[number, WireMessage][]>, lane: args.lane });
+      }
       const handler = this.#handlers[command];
       if (handler === undefined) throw new Error(`unexpected command ${cmd}`);
       const answer = handler(args);
@@ -69,20 +78,27 @@ class FakePlugin {
     return this.calls.filter((call) => call.command === command).map((call) => call.args);
   }
 
-  /** The channel of the n-th connect/attach/join, once the package has sent it. */
-  async channel(n = 0): Promise<Channel<WireMessage>> {
-    await until(() => this.channels.length > n, 2000, 'the connect/attach command');
-    return this.channels[n] as Channel<WireMessage>;
+  /** The lane of the n-th connect/attach/join, once the package has sent it. */
+  async channel(n = 0): Promise<LaneOf> {
+    await until(() => this.lanes.length > n, 2000, 'the connect/attach command');
+    return this.lanes[n] as LaneOf;
   }
 
-  /** Sends wire messages the way Tauri does: `{ index, message }` to the channel's callback. */
-  send(channel: Channel<WireMessage>, ...messages: WireMessage[]): void {
+  /**
+   * Sends wire messages to a lane the way the plugin and Tauri do: `{ index, message }` to the
+   * pipe channel's callback, each message a channel message of its own.
+   */
+  send(to: LaneOf, ...messages: WireMessage[]): void {
+    for (const message of messages) this.batch([[to, message]]);
+  }
+
+  /** Sends one channel message carrying `messages` of any lanes. */
+  batch(messages: [LaneOf, WireMessage][]): void {
     const internals = (globalThis as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__;
-    for (const message of messages) {
-      const index = this.#indexes.get(channel.id) ?? 0;
-      this.#indexes.set(channel.id, index + 1);
-      internals.runCallback(channel.id, { index, message });
-    }
+    const [first] = messages;
+    if (first === undefined) return;
+    const batch = messages.map(([to, message]) => [to.lane, message]);
+    internals.runCallback(first[0].pipe.id, { index: this.#index++, message: batch });
   }
 }
 
@@ -124,8 +140,9 @@ describe('tauri transport', () => {
       broadcast: true,
     });
     const channel = await plugin.channel();
-    const { onMessage, ...args } = plugin.args('connect')[0] ?? {};
-    assert.equal(onMessage, channel);
+    const { pipe, lane, ...args } = plugin.args('connect')[0] ?? {};
+    assert.deepEqual([pipe, lane], [channel.pipe.id, channel.lane]);
+    assert.deepEqual(plugin.args('open_pipe'), [{ onMessage: channel.pipe }]);
     assert.deepEqual(args, {
       url: URL_,
       method: 'POST',
@@ -148,7 +165,7 @@ describe('tauri transport', () => {
     const plugin = new FakePlugin();
     const es = new EventSource(URL_, { transport: 'tauri' });
     await plugin.channel();
-    const { onMessage: _, ...args } = plugin.args('connect')[0] ?? {};
+    const { pipe: _pipe, lane: _lane, ...args } = plugin.args('connect')[0] ?? {};
     assert.deepEqual(args, { url: URL_, options: DEFAULT_OPTIONS });
     es.close();
   });
@@ -305,7 +322,8 @@ describe('tauri transport', () => {
     const plugin = new FakePlugin({ connect: () => 5 });
     new EventSource(URL_, { transport: 'tauri' }).close();
     await flush();
-    assert.deepEqual(plugin.calls.map((call) => call.command), []);
+    // The page's pipe may open; no connection is asked for.
+    assert.deepEqual(plugin.calls.map((call) => call.command).filter((command) => command !== 'open_pipe'), []);
   });
 
   it('close() while a headers function is pending sends no request', async () => {
@@ -316,7 +334,7 @@ describe('tauri transport', () => {
     es.close();
     release({ authorization: 'Bearer t' });
     await flush();
-    assert.deepEqual(plugin.calls.map((call) => call.command), []);
+    assert.deepEqual(plugin.calls.map((call) => call.command).filter((command) => command !== 'open_pipe'), []);
   });
 
   it('close() while connect is in flight closes the connection once its id is known', async () => {
@@ -370,27 +388,51 @@ describe('flow control (ack)', () => {
   const event = (n: number): SourceMessage => ({ type: 'events', events: [{ data: String(n) }] });
   const open: SourceMessage = { type: 'open', status: 200, url: URL_, headers: {} };
 
-  it('acks every ACK_EVERY processed messages with that count, the early ones once the id is known', async () => {
+  it('acks every ACK_EVERY channel messages received and processed messages, the early ones once the id is known', async () => {
     assert.ok(ACK_EVERY >= 1 && ACK_EVERY <= WINDOW);
     let resolveConnect!: (id: number) => void;
     const plugin = new FakePlugin({ connect: () => new Promise<number>((r) => (resolveConnect = r)), ack: () => null });
     const es = new EventSource(URL_, { transport: 'tauri' });
     const channel = await plugin.channel();
-    // Messages can outrun the command's answer: they are acked as soon as there is an id.
+    const pipe = channel.pipe.id;
+    // Messages can outrun the command's answer: receipt is reported at once, processing once
+    // there is an id.
     plugin.send(channel, open, ...Array.from({ length: ACK_EVERY + 2 }, (_, n) => event(n)));
     await flush();
-    assert.deepEqual(plugin.args('ack'), []);
+    assert.deepEqual(plugin.args('ack'), [{ pipe, received: ACK_EVERY, processed: [] }]);
     resolveConnect(7);
-    await until(() => plugin.args('ack').length === 1, 2000, 'the first ack');
-    assert.deepEqual(plugin.args('ack'), [{ id: 7, count: ACK_EVERY + 3 }]);
+    await until(() => plugin.args('ack').length === 2, 2000, 'the ack of the processed messages');
+    assert.deepEqual(plugin.args('ack')[1], { pipe, received: 3, processed: [[7, ACK_EVERY + 3]] });
 
     plugin.send(channel, ...Array.from({ length: 2 * ACK_EVERY - 1 }, (_, n) => event(n)));
     await flush();
-    assert.deepEqual(plugin.args('ack').slice(1), [{ id: 7, count: ACK_EVERY }], 'one per ACK_EVERY, the rest kept');
+    const every = { pipe, received: ACK_EVERY, processed: [[7, ACK_EVERY]] };
+    assert.deepEqual(plugin.args('ack').slice(2), [every], 'one per ACK_EVERY, the rest kept');
     plugin.send(channel, event(0));
     await flush();
-    assert.deepEqual(plugin.args('ack').slice(1), [{ id: 7, count: ACK_EVERY }, { id: 7, count: ACK_EVERY }]);
+    assert.deepEqual(plugin.args('ack').slice(2), [every, every]);
     es.close();
+  });
+
+  it("delivers one channel message's messages to each lane's source and acks them all in one command", async () => {
+    const plugin = new FakePlugin({ ack: () => null });
+    const [a, b] = [new EventSource(URL_, { transport: 'tauri' }), new EventSource(URL_, { transport: 'tauri' })];
+    const [seenA, seenB] = [trace(a), trace(b)];
+    const [laneA, laneB] = [await plugin.channel(0), await plugin.channel(1)];
+    assert.equal(laneA.pipe, laneB.pipe, 'one pipe per page');
+    await until(() => plugin.args('connect').length === 2, 2000, 'both connects');
+    await flush();
+    const messages: [LaneOf, WireMessage][] = [[laneA, open], [laneB, open]];
+    for (let n = 0; n < ACK_EVERY - 1; n++) messages.push([laneA, event(n)], [laneB, event(100 + n)]);
+    plugin.batch(messages);
+    await flush();
+    assert.equal(seenA.length, ACK_EVERY);
+    assert.equal(seenB.length, ACK_EVERY);
+    assert.deepEqual([seenA[1], seenB[1]], [`message 0 id= origin=http://127.0.0.1:9 state=1`, `message 100 id= origin=http://127.0.0.1:9 state=1`]);
+    // a's 16th message makes the ack due; it carries what b processed so far, b's last waits.
+    assert.deepEqual(plugin.args('ack'), [{ pipe: laneA.pipe.id, received: 1, processed: [[1, ACK_EVERY], [2, ACK_EVERY - 1]] }]);
+    a.close();
+    b.close();
   });
 
   it("acks a message only once a slow for-await consumer has taken it (the sink's promise settled)", async () => {
@@ -399,18 +441,23 @@ describe('flow control (ack)', () => {
     const stream = source(URL_, { transport: 'tauri', highWaterMark });
     const channel = await plugin.channel();
     await flush();
-    // open + 20 events: the queue passes its high-water mark at the 4th event.
+    const acked = () => plugin.args('ack').flatMap((ack) => ack.processed as [number, number][]).reduce((sum, [, count]) => sum + count, 0);
+    // open + 20 events: the queue passes its high-water mark at the 4th event. Receipt of the
+    // first 16 is reported; of the processed, at most what the queue took before its mark.
     plugin.send(channel, open, ...Array.from({ length: 20 }, (_, n) => event(n)));
     await flush();
-    assert.deepEqual(plugin.args('ack'), [], 'nothing acked while the consumer is behind');
+    assert.equal(plugin.args('ack')[0]?.received, ACK_EVERY);
+    assert.ok(acked() <= 1 + highWaterMark, `${acked()} acked while the consumer is behind`);
     const got: string[] = [];
-    for (let n = 0; n < 20 - highWaterMark; n++) got.push((await stream.next()).value.data);
-    await flush();
-    assert.deepEqual(plugin.args('ack'), [], `the queue is still at its high-water mark (${highWaterMark})`);
-    got.push((await stream.next()).value.data);
-    await until(() => plugin.args('ack').length === 1, 2000, 'the ack after the queue drained');
-    assert.deepEqual(plugin.args('ack'), [{ id: 1, count: ACK_EVERY }]);
-    assert.deepEqual(got, Array.from({ length: 17 }, (_, n) => String(n)));
+    for (let n = 0; n < 20 - highWaterMark; n++) {
+      got.push((await stream.next()).value.data);
+      await flush();
+      assert.ok(acked() <= 1 + highWaterMark + got.length, `${acked()} acked, ${got.length} taken`);
+    }
+    for (let n = 0; n < highWaterMark; n++) got.push((await stream.next()).value.data);
+    await until(() => acked() >= ACK_EVERY, 2000, 'the ack after the queue drained');
+    assert.ok(acked() <= 21);
+    assert.deepEqual(got, Array.from({ length: 20 }, (_, n) => String(n)));
     stream.close();
   });
 
@@ -434,26 +481,43 @@ describe('protocol handshake', () => {
   const event = (n: number): SourceMessage => ({ type: 'events', events: [{ data: String(n) }] });
 
   it("acks at the plugin's announced interval, not a built-in one", async () => {
-    const plugin = new FakePlugin({ connect: () => handshake(4, { window: 8, ackEvery: 2 }), ack: () => null });
+    const announced = { window: 8, ackEvery: 2 };
+    const plugin = new FakePlugin({ open_pipe: () => protocol(announced), connect: () => handshake(4, announced), ack: () => null });
     const es = new EventSource(URL_, { transport: 'tauri' });
     const channel = await plugin.channel();
     await flush();
     plugin.send(channel, { type: 'open', status: 200, url: URL_, headers: {} }, event(1), event(2), event(3));
     await until(() => plugin.args('ack').length === 2, 2000, 'two acks');
-    assert.deepEqual(plugin.args('ack'), [{ id: 4, count: 2 }, { id: 4, count: 2 }]);
+    const pipe = channel.pipe.id;
+    assert.deepEqual(plugin.args('ack'), [{ pipe, received: 2, processed: [[4, 2]] }, { pipe, received: 2, processed: [[4, 2]] }]);
     es.close();
   });
 
-  for (const [answer, protocol] of [[handshake(5, { protocol: 3 }), 3], [5, 1]] as const) {
-    it(`refuses a plugin speaking protocol ${protocol} as unavailable, naming both versions, and closes its connection`, async () => {
+  /** What a source of `plugin` reports, once closed. */
+  async function refusal(plugin: FakePlugin): Promise<string> {
+    const es = new EventSource(URL_, { transport: 'tauri' });
+    const seen = trace(es);
+    const errors: string[] = [];
+    es.addEventListener('error', (event) => errors.push((event as SseErrorEvent).error.message));
+    await until(() => es.readyState === EventSource.CLOSED, 2000, 'the source to close');
+    assert.deepEqual(seen, [`error unavailable status=undefined reconnect=false state=2`]);
+    return errors[0] ?? '';
+  }
+
+  // A protocol 2 plugin has no `open_pipe`: Tauri's ACL refuses it as an unknown command.
+  const older = () => Promise.reject('eventsource.open_pipe not allowed. Command not found');
+  for (const [openPipe, version] of [[() => protocol({ protocol: 4 }), 4], [older, 2]] as const) {
+    it(`refuses a plugin speaking protocol ${version} as unavailable, naming both versions, before any connection`, async () => {
+      const plugin = new FakePlugin({ open_pipe: openPipe });
+      assert.match(await refusal(plugin), new RegExp(`plugin speaks protocol ${version}, this tauri-sse package protocol 3`));
+      assert.deepEqual(plugin.args('connect'), []);
+    });
+  }
+
+  for (const [answer, version] of [[handshake(5, { protocol: 4 }), 4], [5, 1]] as const) {
+    it(`refuses a connection whose handshake says protocol ${version}, and closes it`, async () => {
       const plugin = new FakePlugin({ connect: () => answer }, { bareIds: true });
-      const es = new EventSource(URL_, { transport: 'tauri' });
-      const seen = trace(es);
-      const errors: string[] = [];
-      es.addEventListener('error', (event) => errors.push((event as SseErrorEvent).error.message));
-      await until(() => es.readyState === EventSource.CLOSED, 2000, 'the source to close');
-      assert.deepEqual(seen, [`error unavailable status=undefined reconnect=false state=2`]);
-      assert.match(errors[0] ?? '', new RegExp(`plugin speaks protocol ${protocol}, this tauri-sse package protocol 2`));
+      assert.match(await refusal(plugin), new RegExp(`plugin speaks protocol ${version}, this tauri-sse package protocol 3`));
       await until(() => plugin.args('close').length === 1, 2000, 'close');
       assert.deepEqual(plugin.args('close'), [{ id: 5 }]);
     });

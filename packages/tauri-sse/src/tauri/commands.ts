@@ -83,29 +83,53 @@ async function call<T>(command: string, args: (core: Core) => Record<string, unk
   }
 }
 
-/** A fresh channel delivering the plugin's messages, in order, to `onMessage`. */
-function channel(api: Core, onMessage: (message: WireMessage) => void): Channel<WireMessage> {
-  return new api.Channel<WireMessage>(onMessage);
-}
-
 /** The wire protocol version this package speaks (docs/architecture.md "Plugin commands"). */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 /**
- * What `connect` and `attach` resolve to: the connection id and the plugin's protocol — its
- * version and its flow-control numbers: the plugin sends at most `window` messages the page has
- * not acknowledged, then waits; the page acknowledges every `ackEvery` messages it has processed.
+ * The plugin's protocol: its version and its flow-control numbers. The plugin sends a
+ * connection at most `window` messages the page has not acknowledged, then waits; the page
+ * acknowledges every `ackEvery` messages it has processed, and every `ackEvery` channel messages
+ * its pipe has received.
  */
-export interface Handshake {
-  id: number;
+export interface Protocol {
   protocol: number;
   window: number;
   ackEvery: number;
 }
 
+/** What `connect`, `attach` and `join` resolve to: the connection id and the protocol. */
+export interface Handshake extends Protocol {
+  id: number;
+}
+
 /** Reads a command's answer; protocol 1 plugins answered with a bare id. */
 function handshake(answer: Handshake | number): Handshake {
   return typeof answer === 'number' ? { id: answer, protocol: 1, window: 64, ackEvery: 16 } : answer;
+}
+
+/** Where a connection's messages go: a lane of the page's pipe (`openPipe`). */
+export interface LaneArgs {
+  pipe: number;
+  lane: number;
+}
+
+/**
+ * Opens the page's pipe: one channel delivering, in order, the `[lane, message]` batches of all
+ * its connections to `onBatch`. Resolves to its id and the plugin's protocol, refused here when
+ * it is not this package's (a plugin before protocol 3 has no `open_pipe`).
+ */
+export async function openPipe(onBatch: (batch: [number, WireMessage][]) => void): Promise<Protocol & { pipe: number }> {
+  let channel: Channel<[number, WireMessage][]> | undefined;
+  let answer: Protocol;
+  try {
+    answer = await call<Protocol>('open_pipe', (api) => ({ onMessage: (channel = new api.Channel(onBatch)) }));
+  } catch (error) {
+    if (/open_pipe\b.*command not found|command \S*open_pipe not found/i.test((error as Error).message)) throw protocolMismatch(2);
+    throw error;
+  }
+  if (answer.protocol !== PROTOCOL) throw protocolMismatch(answer.protocol);
+  return { ...answer, pipe: (channel as Channel<unknown>).id };
 }
 
 /** The error for a plugin speaking another protocol version than this package. */
@@ -116,20 +140,21 @@ export function protocolMismatch(protocol: number): SseError {
   );
 }
 
-export async function connect(args: ConnectArgs, onMessage: (message: WireMessage) => void): Promise<Handshake> {
-  return handshake(await call('connect', (api) => ({ ...args, onMessage: channel(api, onMessage) })));
+export async function connect(args: ConnectArgs, lane: LaneArgs): Promise<Handshake> {
+  return handshake(await call('connect', () => ({ ...args, ...lane })));
 }
 
-export async function attach(name: string, onMessage: (message: WireMessage) => void): Promise<Handshake> {
-  return handshake(await call('attach', (api) => ({ name, onMessage: channel(api, onMessage) })));
+export async function attach(name: string, lane: LaneArgs): Promise<Handshake> {
+  return handshake(await call('attach', () => ({ name, ...lane })));
 }
 
-export async function join(name: string, onMessage: (message: WireMessage) => void): Promise<Handshake> {
-  return handshake(await call('join', (api) => ({ name, onMessage: channel(api, onMessage) })));
+export async function join(name: string, lane: LaneArgs): Promise<Handshake> {
+  return handshake(await call('join', () => ({ name, ...lane })));
 }
 
-export function ack(id: number, count: number): Promise<null> {
-  return call('ack', () => ({ id, count }));
+/** The page received `received` more messages of pipe `pipe`, and processed `[id, count]` more of each connection. */
+export function ack(pipe: number, received: number, processed: [number, number][]): Promise<null> {
+  return call('ack', () => ({ pipe, received, processed }));
 }
 
 export function setHeaders(id: number, answer: HeadersAnswer): Promise<null> {

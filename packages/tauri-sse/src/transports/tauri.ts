@@ -4,10 +4,12 @@ import type { MessageSink, SourceMessage } from '../core/messages.js';
 import { systemNetwork, type NetworkMonitor, type NetworkSignal } from '../core/network.js';
 import type { HeadersSource, SourceRequest, Transport, TransportConnection } from '../core/transport.js';
 import * as commands from '../tauri/commands.js';
+import { lane as openLane, type Lane } from '../tauri/pipe.js';
 
 /**
  * The `tauri` transport: the reconnect loop and the parser run in the Rust plugin `eventsource`, which
- * sends the wire protocol over an IPC `Channel`; this side forwards the messages to the core.
+ * sends the wire protocol over a lane of the page's pipe (one IPC `Channel` for all the page's
+ * connections, `tauri/pipe.ts`); this side forwards the messages to the core.
  * A `headers` function is called at connect and, as with the `fetch` transport, again before every
  * reconnect: the plugin asks for it (`headers` message) and waits for the answer (`set_headers`).
  */
@@ -26,10 +28,10 @@ export const tauriTransport: Transport = {
     }
     const headers = typeof request.headers === 'function' ? request.headers : undefined;
     const connection = new IpcConnection(sink, headers, networkOf(request));
-    connection.start(async (onMessage) => {
+    connection.start(async (lane) => {
       const args = await connectArgs(request, body ?? undefined);
       // close() came while a headers function was pending: no request goes out.
-      return connection.closed ? undefined : commands.connect(args, onMessage);
+      return connection.closed ? undefined : commands.connect(args, lane);
     });
     return connection;
   },
@@ -42,7 +44,7 @@ export const tauriTransport: Transport = {
  * headers function: a reconnect asking for fresh headers keeps the connection's current ones.
  */
 export function attachTransport(name: string): Transport {
-  return bound((request) => networkOf(request), (onMessage) => commands.attach(name, onMessage));
+  return bound((request) => networkOf(request), (lane) => commands.attach(name, lane));
 }
 
 /**
@@ -51,13 +53,13 @@ export function attachTransport(name: string): Transport {
  * this one's network news.
  */
 export function joinTransport(name: string): Transport {
-  return bound(() => undefined, (onMessage) => commands.join(name, onMessage));
+  return bound(() => undefined, (lane) => commands.join(name, lane));
 }
 
 /** A transport over a plugin connection that `open` reaches (`attach`, `join`). */
 function bound(
   network: (request: SourceRequest) => NetworkMonitor | undefined,
-  open: (onMessage: (message: commands.WireMessage) => void) => Promise<commands.Handshake>,
+  open: (lane: commands.LaneArgs) => Promise<commands.Handshake>,
 ): Transport {
   return {
     name: 'tauri',
@@ -75,23 +77,22 @@ function networkOf(request: SourceRequest): NetworkMonitor | undefined {
 }
 
 /**
- * The connection's IPC side: its id once the command resolved, whether anything is left to close,
- * flow control — the channel's messages are acknowledged once the core has processed them
- * (settled a backpressure promise), which is what lets the plugin send more — and the answers to
- * the plugin's `headers` questions.
+ * The connection's IPC side: its lane of the page's pipe, its id once the command resolved,
+ * whether anything is left to close, flow control — its messages are acknowledged once the core
+ * has processed them (settled a backpressure promise), which is what lets the plugin send more —
+ * and the answers to the plugin's `headers` questions.
  */
 class IpcConnection implements TransportConnection {
   readonly #sink: MessageSink;
   /** The user's headers function, run again whenever the plugin asks before a reconnect. */
   readonly #headers: HeadersSource | undefined;
   #id: number | undefined;
-  /** The plugin's ack interval, from its handshake. */
-  #ackEvery: number | undefined;
+  #lane: Lane | undefined;
   #opened: Promise<commands.Handshake | undefined> | undefined;
   #closed = false;
   /** The plugin ended the connection (fatal error or `closed`): there is nothing to close. */
   #ended = false;
-  /** Channel messages processed and not yet acknowledged. */
+  /** Messages processed before the id was known. */
   #processed = 0;
   /** The page's network news, forwarded to the plugin's loop once the connection has an id. */
   readonly #network: NetworkMonitor | undefined;
@@ -109,18 +110,20 @@ class IpcConnection implements TransportConnection {
 
   /**
    * Runs `open`, a command resolving to the plugin's handshake (undefined: it sent none, the
-   * source is closed), with the channel's messages going to the sink.
+   * source is closed), with the messages of the lane it is given going to the sink.
    */
-  start(open: (onMessage: (message: commands.WireMessage) => void) => Promise<commands.Handshake | undefined>): void {
+  start(open: (lane: commands.LaneArgs) => Promise<commands.Handshake | undefined>): void {
     const run = async () => {
-      this.#opened = open((message) => this.#receive(message));
+      const lane = await openLane((message) => this.#receive(message));
+      this.#lane = lane;
+      if (this.#closed) return lane.close();
+      this.#opened = open({ pipe: lane.pipe, lane: lane.lane });
       const handshake = await this.#opened;
-      if (handshake === undefined) return;
-      const { id, protocol, ackEvery } = handshake;
+      if (handshake === undefined) return lane.close();
+      const { id, protocol } = handshake;
       this.#id = id;
       // Another version's flow control could stall without an error: refuse it (and close).
       if (protocol !== commands.PROTOCOL) throw commands.protocolMismatch(protocol);
-      this.#ackEvery = ackEvery;
       // close() came while the command was in flight: close now, so nothing leaks.
       if (this.#closed) return this.#closeRemote();
       // Messages may arrive before the id: the plugin waits for their acks.
@@ -170,6 +173,8 @@ class IpcConnection implements TransportConnection {
       this.#ended = true;
       this.#unlisten?.();
     }
+    // Nothing follows `closed` on this lane.
+    if (message.type === 'closed') this.#lane?.close();
     return this.#sink(message);
   }
 
@@ -202,22 +207,22 @@ class IpcConnection implements TransportConnection {
   /** Ends the source with `error` (fatal) and closes the plugin's connection if it has one. */
   #fail(error: SseError): void {
     this.#closeRemote();
+    this.#lane?.close();
     void this.#forward({ type: 'error', error });
     void this.#forward({ type: 'closed' });
   }
 
-  /** Acknowledges the processed messages once they make `ackEvery` (and the handshake came). */
+  /** Hands the processed messages to the pipe, which acknowledges them (once there is an id). */
   #ack(): void {
-    if (this.#id === undefined || this.#ackEvery === undefined || this.#closed || this.#ended || this.#processed < this.#ackEvery) return;
-    const count = this.#processed;
+    if (this.#id === undefined || this.#closed || this.#ended || this.#processed === 0) return;
+    this.#lane?.processed(this.#id, this.#processed);
     this.#processed = 0;
-    // A connection that just ended answers `not-found`: nothing is waiting for this ack any more.
-    void commands.ack(this.#id, count).catch(() => undefined);
   }
 
   #closeRemote(): void {
     if (this.#id === undefined || this.#ended) return;
     this.#ended = true;
+    this.#lane?.close();
     this.#unlisten?.();
     // `not-found` means the plugin already ended it; nothing else can be done about a failure here.
     void commands.close(this.#id).catch(() => undefined);
