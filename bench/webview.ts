@@ -55,6 +55,23 @@ const fmt = (n: number | null | undefined, digits = 0) =>
   n == null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (n: number | null | undefined) => fmt(n, 2);
 
+/** The machine's CPU time so far (all cores, in clock ticks): idle and in total, from /proc/stat. */
+async function cpuTicks(): Promise<{ idle: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: waiting for I/O counts as idle
+  return { idle: ticks[3]! + ticks[4]!, total: ticks.slice(0, 8).reduce((a, b) => a + b, 0) };
+}
+
+/** Runs `measure`, and how busy the machine's cores were meanwhile (%, every process). */
+async function withCpu<T>(measure: () => Promise<T>): Promise<T & { cpuBusy: number }> {
+  const before = await cpuTicks();
+  const result = await measure();
+  const after = await cpuTicks();
+  const total = after.total - before.total;
+  return { ...result, cpuBusy: total > 0 ? (100 * (total - (after.idle - before.idle))) / total : NaN };
+}
+
 /**
  * `--busy`: a real cargo build (the plugin crate, release, from scratch in a scratch target
  * directory, again and again) competes for the 2 cores while everything is measured.
@@ -82,7 +99,7 @@ const throughput = new Map<string, ThroughputResult>();
 const floor = new Map<string, IpcFloorResult>();
 /** Latency with the demo's columns paused, the transport alone; and while they repaint 5 times a second. */
 const latency = new Map<string, LatencyResult>();
-const streams: StreamsResult[] = [];
+const streams: (StreamsResult & { cpuBusy: number })[] = [];
 const key = (...parts: unknown[]) => parts.join('|');
 try {
   await demo.call('render', false);
@@ -118,9 +135,9 @@ try {
   await demo.call('render', false);
   for (const transport of runs('streams') ? STREAMS.transports : []) {
     for (const n of STREAMS.counts) {
-      const result = await demo.call<StreamsResult>('manyStreams', transport, n, STREAMS.rate, STREAMS.count);
+      const result = await withCpu(() => demo.call<StreamsResult>('manyStreams', transport, n, STREAMS.rate, STREAMS.count));
       streams.push(result);
-      console.error(`${transport} ${n} streams: ${result.complete} complete, ${fmt(result.eventsPerSec)} events/s, p99 ${ms(result.p99)} ms`);
+      console.error(`${transport} ${n} streams: ${result.complete} complete, ${fmt(result.eventsPerSec)} events/s, p99 ${ms(result.p99)} ms, CPU ${fmt(result.cpuBusy)}% busy`);
     }
   }
   await demo.call('render', true);
@@ -189,9 +206,9 @@ ${TRANSPORTS.map((t) => {
 
 Many streams in one window, ${STREAMS.rate} events/s each, ${STREAMS.count} events each (latency over all streams' events, the first tenth of each not counted):
 
-| transport | streams | complete | at once | events/s | p50 ms | p99 ms | worst stream's p99 ms | max ms |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
-${streams.map((r) => `| ${r.transport} | ${r.streams} | ${r.complete} | ${r.concurrent} | ${fmt(r.eventsPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.worstStreamP99)} | ${ms(r.max)} |`).join('\n')}
+| transport | streams | complete | at once | events/s | p50 ms | p99 ms | worst stream's p99 ms | max ms | CPU busy |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${streams.map((r) => `| ${r.transport} | ${r.streams} | ${r.complete} | ${r.concurrent} | ${fmt(r.eventsPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.worstStreamP99)} | ${ms(r.max)} | ${fmt(r.cpuBusy)}% |`).join('\n')}
 \`\`\`
 <!-- ${MARK}:end -->`;
 

@@ -7,7 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ipc::{connect, event_ids, read_to_close, wait, Harness, ACK_EVERY, WINDOW};
+use common::ipc::{
+    connect, event_ids, invoke, read_to_close, wait, Harness, ACK_EVERY, PIPE, WINDOW,
+};
 use serde_json::{json, Value};
 
 const EVENTS: u64 = 20_000;
@@ -194,5 +196,66 @@ fn a_broadcast_is_emitted_at_its_owners_pace_and_kept_within_the_bound_while_det
         "figures flow_control broadcast: {}",
         json!({ "heardWhileOwnerBehind": WINDOW, "heardWhileDetached": 0,
             "keptEvents": listed[0].buffered_events, "droppedEvents": listed[0].dropped })
+    );
+}
+
+/// A page a window of channel messages behind on its pipe gets what all its connections sent
+/// meanwhile as one channel message, in order, and loses nothing.
+#[test]
+fn a_page_behind_on_its_pipe_gets_what_its_connections_sent_meanwhile_as_one_message() {
+    let h = Harness::new(tauri_plugin_eventsource::Builder::new());
+    let a = h.webview("a");
+    let url = |query: &str| h.server.sse(query);
+    // Large events: a connection gathers what it reads once its page is behind, so only a
+    // stream of large events fills a window of messages quickly.
+    let first = connect(
+        &a,
+        &url("ids=1&count=400&size=65536&tag=first"),
+        Value::Null,
+        1,
+    )
+    .unwrap();
+    wait(Duration::from_secs(10), "a full window", || {
+        h.received("a", 1).len() == WINDOW
+    });
+    assert_eq!(
+        h.channel_messages("a").len(),
+        WINDOW,
+        "one channel message each"
+    );
+
+    // The page reports no receipt: what its connections send now waits in the pipe.
+    connect(&a, &url("ids=1&count=3&tag=second"), Value::Null, 2).unwrap();
+    let processed = json!({ "pipe": PIPE, "received": 0, "processed": [[first, ACK_EVERY]] });
+    invoke(&a, "ack", processed).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        h.received("a", 2).is_empty(),
+        "sent while the page is behind"
+    );
+    assert_eq!(h.received("a", 1).len(), WINDOW);
+
+    invoke(
+        &a,
+        "ack",
+        json!({ "pipe": PIPE, "received": WINDOW, "processed": [] }),
+    )
+    .unwrap();
+    wait(Duration::from_secs(10), "the second stream", || {
+        event_ids(&h.received("a", 2)).len() == 3
+    });
+    let held = &h.channel_messages("a")[WINDOW];
+    assert!(held.contains(&1) && held.contains(&2), "{held:?}");
+    let second: Vec<_> = held.iter().filter(|&&lane| lane == 2).collect();
+    assert!(
+        second.len() >= 2,
+        "the second stream's open and events together: {held:?}"
+    );
+    assert_eq!(event_ids(&h.received("a", 2)), [1, 2, 3]);
+    let ids = event_ids(&h.received("a", 1));
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "in order");
+    assert!(
+        ids.len() > WINDOW - 1,
+        "the first stream's held events came too"
     );
 }

@@ -28,8 +28,9 @@ use super::Server;
 /// Messages received by the "webviews": (webview label, lane, message).
 type Inbox = Arc<Mutex<Vec<(String, u32, Value)>>>;
 
-/// Channel messages each webview's pipe received, and how many of them it reported (`ack`).
-type Delivered = Arc<Mutex<BTreeMap<String, (u64, u64)>>>;
+/// The lanes of each channel message a webview's pipe received, and how many of them it
+/// reported (`ack`).
+type Delivered = Arc<Mutex<BTreeMap<String, (Vec<Vec<u32>>, usize)>>>;
 
 /// The channel id of every test webview's pipe: one per page, as the TS transport opens it.
 pub const PIPE: u32 = 1000;
@@ -89,9 +90,16 @@ impl Harness {
                 assert_eq!(channel.0, PIPE, "a message outside the page's pipe");
                 let label = webview.label().to_string();
                 let batch: Vec<(u32, Value)> = serde_json::from_str(json).unwrap();
+                let lanes = batch.iter().map(|(lane, _)| *lane).collect();
                 let mut inbox = captured.lock().unwrap();
                 inbox.extend(batch.into_iter().map(|(lane, m)| (label.clone(), lane, m)));
-                counted.lock().unwrap().entry(label).or_default().0 += 1;
+                counted
+                    .lock()
+                    .unwrap()
+                    .entry(label)
+                    .or_default()
+                    .0
+                    .push(lanes);
                 true
             })
             .build(context)
@@ -139,6 +147,15 @@ impl Harness {
             .collect()
     }
 
+    /// The lanes of each channel message `webview`'s pipe received so far.
+    pub fn channel_messages(&self, webview: &str) -> Vec<Vec<u32>> {
+        let delivered = self.delivered.lock().unwrap();
+        delivered
+            .get(webview)
+            .map(|(m, _)| m.clone())
+            .unwrap_or_default()
+    }
+
     /// The page of `webview` acks: it reports every pipe message received so far and that it
     /// processed `count` messages of connection `id` (the TS transport's `ack`).
     pub fn ack(
@@ -150,8 +167,8 @@ impl Harness {
         let label = webview.as_ref().label().to_string();
         let received = {
             let mut delivered = self.delivered.lock().unwrap();
-            let (total, reported) = delivered.entry(label).or_default();
-            *total - std::mem::replace(reported, *total)
+            let (messages, reported) = delivered.entry(label).or_default();
+            messages.len() - std::mem::replace(reported, messages.len())
         };
         let args = json!({ "pipe": PIPE, "received": received, "processed": [[id, count]] });
         invoke(webview, "ack", args)
