@@ -82,11 +82,14 @@ fn a_slow_subscriber_never_stalls_a_fast_one_and_its_backlog_stays_bounded() {
             .keep_alive_buffer_bytes(bytes),
     );
     let (a, b) = (h.webview("a"), h.webview("b"));
-    // an event per millisecond: many more messages than a window, whatever the batching
+    // an event per millisecond: many more messages than a window, whatever the batching; the
+    // first attempt answers 503 and the retry waits, so that `b` has joined before event 1
     let url = h
         .server
-        .sse("ids=1&count=1000&interval=1&size=100&tag=slow");
-    let fast = connect(&a, &url, shared("firehose"), 1).unwrap();
+        .sse("ids=1&count=1000&interval=1&size=100&fail=1&tag=slow");
+    let options = json!({ "name": "firehose", "shared": true,
+        "retry": { "initialDelay": 500, "jitter": 0, "onStatus": [503] } });
+    let fast = connect(&a, &url, options, 1).unwrap();
     let slow = join(&b, "firehose", 2).unwrap();
 
     // `b` acks nothing while `a` reads the whole stream at its own pace
