@@ -65,68 +65,67 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       // that a long line fed in small chunks is not copied over and over.
       text = pending.take(text, false);
       pendingLength = 0;
-    } else if (pendingLength !== 0 && text.indexOf('\n') === -1 && text.indexOf('\r') === -1) {
-      // More of a long line, the usual chunk while one is pending: kept without the call to
-      // splitLines, which is not inlined (a call per chunk shows on one long line in 64 B chunks).
-      keepPartial(text);
-      return;
     }
-    splitLines(text, pos);
+    // Most streams have no CR at all; then one LF search per line finds every line end.
+    const cr = text.indexOf('\r', pos);
+    if (cr === -1) splitAtLF(text, pos);
+    else splitAtCRorLF(text, pos, cr);
+  }
+
+  /** Splits `text` from `pos` when it has no CR. */
+  function splitAtLF(text: string, pos: number): void {
+    const len = text.length;
+    while (pos < len) {
+      const lf = text.indexOf('\n', pos);
+      if (lf === -1) {
+        keepPartial(pos === 0 ? text : text.slice(pos));
+        return;
+      }
+      // The character after the line end, read once: a LF there is a blank line. Kept within the
+      // string: see dataValueStart for what one out-of-bounds `charCodeAt` costs.
+      const next = lf + 1 < len ? text.charCodeAt(lf + 1) : -1;
+      // `data: ...` then a blank line while nothing is buffered: one event per line pair, the
+      // shape of LLM token streams. Dispatched directly, without the data buffer's bookkeeping.
+      let v: number;
+      if (
+        next === LF &&
+        pendingLength === 0 &&
+        !discarding &&
+        fields.dataSize === 0 &&
+        lf - pos <= maxEventSize &&
+        (v = dataValueStart(text, pos, lf)) >= 0
+      ) {
+        fields.dispatchData(text.slice(v, lf));
+        pos = lf + 2;
+        continue;
+      }
+      // A line starting with `d` next is most likely another data line (multi-line events).
+      lineEnded(text, pos, lf, next === 100 /* d */);
+      pos = lf + 1;
+      // A blank line right after a line end: the end of most events. Taking it here saves a search
+      // and a loop turn per event.
+      if (next === LF) {
+        blankLine();
+        pos++;
+      }
+    }
   }
 
   /**
-   * Splits `text` from `pos` into lines and hands each on.
+   * Splits `text` from `pos` when it has a CR, the first at `cr`: a line ends at a CR, a LF, or a
+   * CRLF.
    *
-   * Both loops are in this one function on purpose. V8 inlines a function only below 460 bytes of
-   * bytecode (Node 20), and into one compiled function only 920 bytes in all. Split in two, each
-   * loop was inlined into feed() and its caller, which left no budget for the calls made per line:
-   * the field tests and the event builder were calls, two or three per line (`crlf-utf8` ~5%
-   * slower). Too large to inline, this function is optimized on its own, and its budget goes to
-   * the per-line calls of whichever loop runs.
+   * V8 inlines a function only below 460 bytes of bytecode (Node 20), and into one compiled
+   * function only 920 bytes in all. This loop used to be small enough to be inlined into feed() and
+   * its caller, which left no budget for the calls made per line: the field tests and the event
+   * builder stayed calls, two or three per line. With lineEnded() written out (and the CRLF test
+   * instead of a helper called from two places), it is over the limit, so it is optimized on its
+   * own and its budget goes to the per-line calls (`crlf-utf8` 3-7% faster). Keep it so: shrunk
+   * under 460 bytes, it would be inlined again.
    */
-  function splitLines(text: string, pos: number): void {
+  function splitAtCRorLF(text: string, pos: number, cr: number): void {
     const len = text.length;
-    let cr = text.indexOf('\r', pos);
-    // Most streams have no CR at all; then one LF search per line finds every line end.
-    if (cr === -1) {
-      while (pos < len) {
-        const lf = text.indexOf('\n', pos);
-        if (lf === -1) {
-          keepPartial(pos === 0 ? text : text.slice(pos));
-          return;
-        }
-        // The character after the line end, read once: a LF there is a blank line. Kept within the
-        // string: see dataValueStart for what one out-of-bounds `charCodeAt` costs.
-        const next = lf + 1 < len ? text.charCodeAt(lf + 1) : -1;
-        // `data: ...` then a blank line while nothing is buffered: one event per line pair, the
-        // shape of LLM token streams. Dispatched directly, without the data buffer's bookkeeping.
-        let v: number;
-        if (
-          next === LF &&
-          pendingLength === 0 &&
-          !discarding &&
-          fields.dataSize === 0 &&
-          lf - pos <= maxEventSize &&
-          (v = dataValueStart(text, pos, lf)) >= 0
-        ) {
-          fields.dispatchData(text.slice(v, lf));
-          pos = lf + 2;
-          continue;
-        }
-        // A line starting with `d` next is most likely another data line (multi-line events).
-        lineEnded(text, pos, lf, next === 100 /* d */);
-        pos = lf + 1;
-        // A blank line right after a line end: the end of most events. Taking it here saves a search
-        // and a loop turn per event.
-        if (next === LF) {
-          blankLine();
-          pos++;
-        }
-      }
-      return;
-    }
-    // With a CR, a line ends at a CR, a LF, or a CRLF. Nearest LF / CR at or after pos; each is
-    // searched again only once consumed.
+    // Nearest LF / CR at or after pos; each is searched again only once consumed.
     let lf = text.indexOf('\n', pos);
     while (pos < len) {
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
@@ -146,9 +145,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         keepPartial(start === 0 ? text : text.slice(start));
         return;
       }
-      // One call site per line, and the CRLF test written out rather than in a helper called from
-      // two places: each inlined copy would take from the inlining budget (see above).
-      lineEnded(text, start, end, false);
+      // lineEnded(text, start, end, false), written out: see above.
+      if (pendingLength !== 0) completePending(text.slice(start, end));
+      else if (discarding || start === end || fields.dataSize + (end - start) > maxEventSize) interpret(text, start, end);
+      else {
+        const v = dataValueStart(text, start, end);
+        if (v >= 0) fields.appendData(text.slice(v, end), false);
+        else fields.otherLine(text, start, end);
+      }
       // A line end right after a line end is a blank line: the end of most events. Taking it here
       // saves two searches and a loop turn per event.
       const c = pos < len ? text.charCodeAt(pos) : -1;
