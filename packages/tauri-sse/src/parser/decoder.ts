@@ -2,34 +2,26 @@
  * Streaming UTF-8 → UTF-16 decoding (WHATWG "UTF-8 decode" without BOM sniffing: the parser strips
  * the BOM itself, once per stream, so a BOM later in the stream stays data).
  *
- * Why not `TextDecoder.decode(bytes, { stream: true })` throughout: engines have a much faster
- * one-shot path (Node 20: 4-5x on ASCII chunks of 1-16 KiB). One-shot decoding of a chunk equals
- * streaming decoding as long as the chunk does not end inside a code point that the next chunk
- * completes, so on that path such a tail (at most 3 bytes) is carried over and decoded with the next
- * chunk.
+ * Why not `TextDecoder.decode(bytes, { stream: true })`: engines have a much faster one-shot path
+ * (Node 20: 4-5x on ASCII chunks of 1-16 KiB). One-shot decoding of a chunk equals streaming decoding
+ * as long as the chunk does not end inside a code point that the next chunk completes, so such a
+ * tail (at most 3 bytes) is carried over and decoded with the next chunk.
  */
 const SMALL_CHUNK = 128;
-const STREAM = { stream: true };
 
 export class Utf8Decoder {
-  // Two decoders. `fast` is used one-shot on chunks that end at a safe boundary (see
-  // completeLength). Engines differ in which is faster: Node's one-shot path is 4-5x faster than
-  // its ICU path on ASCII but 1.5-2x slower on non-ASCII text. Once `decode` saw `stream: true`,
-  // Node keeps that decoder on the ICU path, which is how `general` is obtained; it is used
-  // streaming, so that a code point split by the chunking is its converter's to keep: no copy of
-  // the chunk, and no converter reset per call (used one-shot, it took 6-10% longer than plain
-  // streaming at 1 KiB on `llm` and `crlf-utf8`). Which one to use is guessed from the previous
-  // chunk: a chunk that decoded to as many code units as it had bytes was ASCII.
+  // Two decoders, both used one-shot on chunks that end at a safe boundary (see completeLength).
+  // Engines differ in which is faster: Node's one-shot path is 4-5x faster than its ICU path on
+  // ASCII but 1.5-2x slower on non-ASCII text. Once `decode` saw `stream: true`, Node keeps that
+  // decoder on the ICU path, which is how the second one is obtained. Which one to use is guessed
+  // from the previous chunk: a chunk that decoded to as many code units as it had bytes was ASCII.
   private readonly fast = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly general = new TextDecoder('utf-8', { ignoreBOM: true });
   private lastWasAscii = true;
-  /** The tail of a chunk for `fast` that ends inside a code point. */
   private carry: Uint8Array | undefined;
-  /** `general` may hold the start of a code point: the next chunk must go to it too. */
-  private generalHolds = false;
 
   constructor() {
-    this.general.decode(new Uint8Array(0), STREAM);
+    this.general.decode(new Uint8Array(0), { stream: true });
   }
 
   decode(bytes: Uint8Array): string {
@@ -41,16 +33,6 @@ export class Utf8Decoder {
       bytes = joined;
       this.carry = undefined;
     }
-    // Below ~128 bytes the ICU path's per-call cost outweighs its faster non-ASCII loop (Node 20:
-    // equal at 64 bytes of non-ASCII text, while ASCII is 1.7x faster on the one-shot path).
-    if (this.generalHolds || (!this.lastWasAscii && bytes.length >= SMALL_CHUNK)) {
-      const text = this.general.decode(bytes, STREAM);
-      // What the converter holds is an unfinished code point, at most 3 bytes: its first byte is in
-      // this chunk unless the chunk is shorter than 3 bytes (then it may still be the one held before).
-      this.generalHolds = completeLength(bytes) !== bytes.length || (this.generalHolds && bytes.length < 3);
-      this.lastWasAscii = text.length === bytes.length;
-      return text;
-    }
     const cut = completeLength(bytes);
     if (cut !== bytes.length) {
       // Copy: the caller may reuse its buffer after feed() returns.
@@ -58,24 +40,22 @@ export class Utf8Decoder {
       if (cut === 0) return '';
       bytes = bytes.subarray(0, cut);
     }
-    const text = this.fast.decode(bytes);
+    // Below ~128 bytes the ICU path's per-call cost outweighs its faster non-ASCII loop (Node 20:
+    // equal at 64 bytes of non-ASCII text, while ASCII is 1.7x faster on the one-shot path).
+    const text = (this.lastWasAscii || bytes.length < SMALL_CHUNK ? this.fast : this.general).decode(bytes);
     this.lastWasAscii = text.length === bytes.length;
     return text;
   }
 
   /** End of input: an incomplete code point left over becomes U+FFFD, as the spec's decoder does at EOF. */
   end(): string {
-    if (this.generalHolds) {
-      this.generalHolds = false;
-      // Without `stream`: flushes, and resets the converter.
-      return this.general.decode();
-    }
     const carry = this.carry;
     if (carry === undefined) return '';
     this.carry = undefined;
     return this.general.decode(carry);
   }
 }
+
 /**
  * Length of the prefix of `bytes` that can be decoded now. Cutting right before a lead byte (any
  * non-continuation byte) is always safe: in the WHATWG decoder such a byte either starts a new
