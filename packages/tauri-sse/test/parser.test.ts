@@ -243,3 +243,35 @@ describe('work stays linear in the input', () => {
     });
   }
 });
+
+describe('UTF-8 decoding', () => {
+  // Both of the decoder's paths (V8's one-shot decoder on small or ASCII chunks, ICU's on larger
+  // non-ASCII ones) and the code point carried between chunks, on valid and invalid sequences cut
+  // anywhere.
+  it('gives the same text however the bytes are cut, as a one-shot TextDecoder does', () => {
+    let seed = 1;
+    const pick = (n: number) => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n;
+    const pieces = [[0x61], [0xc3, 0xa9], [0xe6, 0x97, 0xa5], [0xf0, 0x9f, 0x99, 0x82], [0x80], [0xc0], [0xe0, 0x80],
+      [0xed, 0xa0, 0x80], [0xf4, 0x90], [0xff], [0xf0, 0x9f], [0xe2, 0x82]];
+    const reference = new TextDecoder('utf-8', { ignoreBOM: true });
+    for (let run = 0; run < 2000; run++) {
+      const bytes: number[] = [];
+      const mostlyAscii = pick(3) === 0;
+      for (let n = 1 + pick(600); bytes.length < n; ) bytes.push(...(mostlyAscii && pick(10) > 0 ? [0x61] : pieces[pick(pieces.length)]!));
+      const input = Uint8Array.from(bytes);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < input.length; ) {
+        const kind = pick(3);
+        const size = kind === 0 ? 1 + pick(3) : kind === 1 ? 1 + pick(40) : 128 + pick(300);
+        chunks.push(input.slice(i, i + size));
+        i += size;
+      }
+      const data: string[] = [];
+      const parser = createParser({ onEvent: (e) => data.push(e.data) });
+      parser.feed(enc('data: '));
+      for (const chunk of chunks) parser.feed(chunk);
+      parser.feed(enc('\n\n'));
+      assert.deepEqual(data, [reference.decode(input)], `run ${run}`);
+    }
+  });
+});

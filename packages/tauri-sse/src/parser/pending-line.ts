@@ -25,15 +25,19 @@ export class PendingLine {
     }
   }
 
-  /** The whole line, `last` appended, followed by a LF (the terminator the field tests expect); empties the store. */
-  take(last: string): string {
+  /**
+   * The line so far, `last` appended, and with `withLF` a LF after it (the terminator the field
+   * tests expect of a complete line); empties the store.
+   */
+  take(last: string, withLF: boolean): string {
     // Most pending lines are one piece of a line cut by a chunk boundary: then parts is empty.
     let into = this.run;
     if (this.parts.length !== 0) {
       if (this.run.length !== 0) this.endRun();
       into = this.parts;
     }
-    into.push(last, '\n');
+    into.push(last);
+    if (withLF) into.push('\n');
     const line = into.join('');
     into.length = 0;
     return line;
