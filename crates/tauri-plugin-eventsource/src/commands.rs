@@ -5,7 +5,10 @@
 use serde::{de::DeserializeOwned, Serialize};
 use tauri::{
     command,
-    ipc::{Channel, CommandArg, CommandItem, CommandScope, GlobalScope, InvokeBody, InvokeError},
+    ipc::{
+        Channel, CommandArg, CommandItem, CommandScope, GlobalScope, InvokeBody, InvokeError,
+        InvokeResponseBody,
+    },
     Manager, Runtime, Webview,
 };
 
@@ -14,11 +17,10 @@ use crate::{
     error::Result,
     headers,
     network::NetworkSignal,
-    pipe::Batch,
     registry::ConnectionInfo,
     scope::{Scope, ScopeEntry},
     sink::{ACK_EVERY, PROTOCOL, WINDOW},
-    state::{alive, ConnectArgs},
+    state::{alive, main_thread, ConnectArgs},
     Sse,
 };
 
@@ -85,10 +87,11 @@ impl<'de, R: Runtime, T: DeserializeOwned> CommandArg<'de, R> for Payload<T> {
 #[command]
 pub(crate) fn open_pipe<R: Runtime>(
     webview: Webview<R>,
-    on_message: Channel<Batch>,
+    on_message: Channel<InvokeResponseBody>,
 ) -> Result<Protocol> {
     let registry = &webview.state::<Sse>().registry;
-    registry.open_pipe(webview.label(), alive(webview.clone()), on_message)?;
+    let (alive, main_thread) = (alive(webview.clone()), main_thread(&webview));
+    registry.open_pipe(webview.label(), alive, on_message, main_thread)?;
     Ok(CURRENT)
 }
 

@@ -1,23 +1,27 @@
 //! A page's pipe: the one IPC `Channel` that carries the messages of all its connections
 //! (`open_pipe`), each tagged with its connection's lane.
 //!
-//! Every channel message costs the app's main thread a script evaluation, whatever it carries.
-//! A page with a hundred streams at 100 events/s would need 10,000 of them a second, more than
-//! the main thread keeps up with, and messages would pile up in the webview. Sharing one
-//! channel lets the messages of all the page's connections that arrive while the page is behind
-//! go out together as one: the page reports the channel messages it has received (`ack`'s
-//! `received`), and while [`BEHIND`] of them are unreported, what its connections send waits
-//! here and leaves as one batch with the next report. A page that keeps up never has a
-//! message held.
+//! Every channel message costs the app's main thread a script evaluation and the page a
+//! callback, whatever it carries. A page with a hundred streams at 100 events/s would need
+//! 10,000 of them a second if each event went alone. So messages do not go out as they come:
+//! the first one of a batch asks the main thread for a turn, and what the page's connections
+//! send until that turn comes joins it. An idle main thread takes the turn at once (no delay
+//! added); a busy one is exactly when batches grow, so the message count falls as the load
+//! rises, with no timer to tune.
+//!
+//! The page's own backlog is bounded the same way: it reports the channel messages it has
+//! received (`ack`'s `received`), and while [`BEHIND`] of them are unreported, what its
+//! connections send waits here and leaves as one batch with the next report.
 
 use std::sync::{Arc, Mutex};
 
-use tauri::ipc::Channel;
+use tauri::ipc::{Channel, InvokeResponseBody};
 
 use crate::{connection::Message, sink::WINDOW};
 
-/// One channel message: `[lane, message]` pairs, in the order they were sent.
-pub(crate) type Batch = Vec<(u32, Message)>;
+/// Runs a task on the app's main thread, after what is queued there; `false` when the app's
+/// event loop is gone.
+pub(crate) type MainThread = Arc<dyn Fn(Box<dyn FnOnce() + Send>) -> bool + Send + Sync>;
 
 /// Channel messages the page may not yet have reported received before what its connections
 /// send waits for the next report. A page that keeps up reports every `ACK_EVERY`, so it is
@@ -26,14 +30,22 @@ pub(crate) type Batch = Vec<(u32, Message)>;
 const BEHIND: u64 = WINDOW;
 
 pub(crate) struct Pipe {
-    channel: Channel<Batch>,
+    /// Each message is a JSON array of `[lane, message]` pairs, in the order they were sent.
+    channel: Channel<InvokeResponseBody>,
+    main_thread: MainThread,
     state: Mutex<PipeState>,
+    /// Held while a batch is taken and sent, so batches leave in the order they were taken
+    /// even where tasks do not all run on one thread (the mock runtime runs them inline).
+    sending: Mutex<()>,
 }
 
 #[derive(Default)]
 struct PipeState {
-    /// Messages waiting for the page to catch up, oldest first.
-    held: Batch,
+    /// The next batch: its pairs serialized as they come, by the sending thread rather than
+    /// the main thread. Without its closing bracket; empty when nothing waits.
+    batch: String,
+    /// The main thread has a turn queued for the batch.
+    queued: bool,
     /// Channel messages the page has not reported received.
     unreported: u64,
     /// The channel failed or the page went away: nothing is sent any more.
@@ -41,52 +53,75 @@ struct PipeState {
 }
 
 impl Pipe {
-    pub(crate) fn new(channel: Channel<Batch>) -> Arc<Self> {
+    pub(crate) fn new(channel: Channel<InvokeResponseBody>, main_thread: MainThread) -> Arc<Self> {
         Arc::new(Self {
             channel,
+            main_thread,
             state: Mutex::default(),
+            sending: Mutex::new(()),
         })
     }
 
-    /// Sends `message` of `lane` now, or with the next batch while the page is behind; `false`
-    /// once the page is gone.
-    fn send(&self, lane: u32, message: Message) -> bool {
+    /// Adds `message` of `lane` to the next batch; `false` once the page is gone.
+    fn send(self: &Arc<Self>, lane: u32, message: &Message) -> bool {
+        let pair = serde_json::to_string(&(lane, message)).expect("messages serialize");
         let mut state = self.state.lock().unwrap();
         if state.closed {
             return false;
         }
-        state.held.push((lane, message));
-        state.unreported >= BEHIND || self.flush(&mut state)
+        let separator = if state.batch.is_empty() { '[' } else { ',' };
+        state.batch.push(separator);
+        state.batch.push_str(&pair);
+        self.queue_turn(state)
     }
 
     /// The page received `count` more channel messages: what waited goes out as one.
-    pub(crate) fn received(&self, count: u64) {
+    pub(crate) fn received(self: &Arc<Self>, count: u64) {
         let mut state = self.state.lock().unwrap();
         state.unreported = state.unreported.saturating_sub(count);
-        if state.unreported < BEHIND && !state.closed {
-            self.flush(&mut state);
-        }
+        self.queue_turn(state);
     }
 
     /// The page is gone: what waits is dropped, like what was in flight to it.
     pub(crate) fn close(&self) {
         let mut state = self.state.lock().unwrap();
         state.closed = true;
-        state.held = Batch::new();
+        state.batch = String::new();
     }
 
-    /// Sends what waits as one channel message, under the lock: batches leave in order.
-    fn flush(&self, state: &mut PipeState) -> bool {
-        if state.held.is_empty() {
+    /// Asks the main thread for a turn if a batch waits, none is queued and the page is not
+    /// behind; `false` when the app is gone.
+    fn queue_turn(self: &Arc<Self>, mut state: std::sync::MutexGuard<'_, PipeState>) -> bool {
+        if state.queued || state.closed || state.batch.is_empty() || state.unreported >= BEHIND {
+            return !state.closed;
+        }
+        state.queued = true;
+        drop(state);
+        let pipe = self.clone();
+        if (self.main_thread)(Box::new(move || pipe.send_batch())) {
             return true;
         }
-        let batch = std::mem::take(&mut state.held);
-        if self.channel.send(batch).is_err() {
-            state.closed = true;
-            return false;
+        self.close();
+        false
+    }
+
+    /// The main thread's turn: the batch goes out as one channel message.
+    fn send_batch(&self) {
+        let _in_order = self.sending.lock().unwrap();
+        let mut batch = {
+            let mut state = self.state.lock().unwrap();
+            state.queued = false;
+            // Behind again since the turn was asked for: `received` asks for the next one.
+            if state.closed || state.batch.is_empty() || state.unreported >= BEHIND {
+                return;
+            }
+            state.unreported += 1;
+            std::mem::take(&mut state.batch)
+        };
+        batch.push(']');
+        if self.channel.send(InvokeResponseBody::Json(batch)).is_err() {
+            self.close();
         }
-        state.unreported += 1;
-        true
     }
 }
 
@@ -100,54 +135,106 @@ pub(crate) struct Lane {
 
 impl Lane {
     /// `false` when the page is gone.
-    pub(crate) fn send(&self, message: Message) -> bool {
+    pub(crate) fn send(&self, message: &Message) -> bool {
         self.pipe.send(self.lane, message)
     }
 }
 
+/// A pipe for unit tests: its channel hands each message's `[lane, message]` pairs to `receive`,
+/// and `main_thread` runs its turns.
+#[cfg(test)]
+pub(crate) fn recording(
+    receive: impl Fn(Vec<(u32, serde_json::Value)>) -> tauri::Result<()> + Send + Sync + 'static,
+    main_thread: MainThread,
+) -> Arc<Pipe> {
+    let channel = Channel::new(move |body| {
+        let InvokeResponseBody::Json(json) = body else {
+            panic!("messages are JSON")
+        };
+        receive(serde_json::from_str(&json).unwrap())
+    });
+    Pipe::new(channel, main_thread)
+}
+
+/// A main thread with nothing queued: every turn comes at once.
+#[cfg(test)]
+pub(crate) fn idle_main_thread() -> MainThread {
+    Arc::new(|task| {
+        task();
+        true
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
-    use tauri::ipc::InvokeResponseBody;
-
     use super::*;
 
+    type Task = Box<dyn FnOnce() + Send>;
+
     /// The lanes of each channel message, in order.
-    type Sent = Arc<Mutex<Vec<Vec<u64>>>>;
+    type Sent = Arc<Mutex<Vec<Vec<u32>>>>;
 
     /// A pipe whose channel records each message's lanes.
-    fn pipe() -> (Arc<Pipe>, Sent) {
-        let sent = Arc::new(Mutex::new(Vec::new()));
+    fn pipe(main_thread: MainThread) -> (Arc<Pipe>, Sent) {
+        let sent = Sent::default();
         let record = sent.clone();
-        let channel = Channel::new(move |body| {
-            let InvokeResponseBody::Json(json) = body else {
-                panic!("JSON")
-            };
-            let batch: Vec<(u64, serde_json::Value)> = serde_json::from_str(&json).unwrap();
-            record
-                .lock()
-                .unwrap()
-                .push(batch.into_iter().map(|(lane, _)| lane).collect());
-            Ok(())
+        let pipe = recording(
+            move |batch| {
+                let lanes = batch.into_iter().map(|(lane, _)| lane).collect();
+                record.lock().unwrap().push(lanes);
+                Ok(())
+            },
+            main_thread,
+        );
+        (pipe, sent)
+    }
+
+    /// A busy main thread: turns wait until the test runs them.
+    fn busy_main_thread() -> (MainThread, Arc<Mutex<Vec<Task>>>) {
+        let queue = Arc::new(Mutex::new(Vec::<Task>::new()));
+        let tasks = queue.clone();
+        let main_thread: MainThread = Arc::new(move |task| {
+            tasks.lock().unwrap().push(task);
+            true
         });
-        (Pipe::new(channel), sent)
+        (main_thread, queue)
+    }
+
+    fn run_turns(queue: &Mutex<Vec<Task>>) {
+        let tasks = std::mem::take(&mut *queue.lock().unwrap());
+        tasks.into_iter().for_each(|task| task());
+    }
+
+    #[test]
+    fn what_connections_send_while_the_main_thread_is_busy_leaves_as_one_message() {
+        let (main_thread, queue) = busy_main_thread();
+        let (pipe, sent) = pipe(main_thread);
+        for lane in [1, 2, 1] {
+            assert!(pipe.send(lane, &Message::Closed));
+        }
+        assert!(sent.lock().unwrap().is_empty(), "waits for its turn");
+        assert_eq!(queue.lock().unwrap().len(), 1, "one turn for the batch");
+        run_turns(&queue);
+        assert_eq!(*sent.lock().unwrap(), vec![vec![1, 2, 1]]);
+        assert!(pipe.send(3, &Message::Closed));
+        run_turns(&queue);
+        assert_eq!(sent.lock().unwrap().last(), Some(&vec![3]), "a turn each");
     }
 
     #[test]
     fn a_page_behind_gets_what_its_connections_sent_meanwhile_as_one_message() {
-        let (pipe, sent) = pipe();
+        let (pipe, sent) = pipe(idle_main_thread());
         for n in 0..BEHIND {
-            assert!(pipe.send(1 + (n % 2) as u32, Message::Closed));
+            assert!(pipe.send(1 + (n % 2) as u32, &Message::Closed));
         }
         assert_eq!(sent.lock().unwrap().len(), BEHIND as usize, "one each");
         for lane in [1, 2, 3, 1] {
-            assert!(pipe.send(lane, Message::Closed), "held, not refused");
+            assert!(pipe.send(lane, &Message::Closed), "held, not refused");
         }
         assert_eq!(sent.lock().unwrap().len(), BEHIND as usize, "held");
         pipe.received(1);
         assert_eq!(sent.lock().unwrap().last(), Some(&vec![1, 2, 3, 1]));
-        assert!(pipe.send(2, Message::Closed));
+        assert!(pipe.send(2, &Message::Closed));
         assert_eq!(
             sent.lock().unwrap().len(),
             BEHIND as usize + 1,
@@ -155,9 +242,17 @@ mod tests {
         );
         pipe.received(BEHIND);
         assert_eq!(sent.lock().unwrap().last(), Some(&vec![2]));
-        assert!(pipe.send(3, Message::Closed));
+        assert!(pipe.send(3, &Message::Closed));
         assert_eq!(sent.lock().unwrap().last(), Some(&vec![3]), "caught up");
         pipe.close();
-        assert!(!pipe.send(3, Message::Closed));
+        assert!(!pipe.send(3, &Message::Closed));
+    }
+
+    #[test]
+    fn a_pipe_whose_app_is_gone_refuses_messages() {
+        let (pipe, sent) = pipe(Arc::new(|_| false));
+        assert!(!pipe.send(1, &Message::Closed));
+        assert!(!pipe.send(1, &Message::Closed), "closed for good");
+        assert!(sent.lock().unwrap().is_empty());
     }
 }

@@ -134,11 +134,11 @@ pub(crate) enum Reader {
 pub(crate) const READER_QUEUE: usize = WINDOW as usize + 2;
 
 impl Reader {
-    /// `false` when no one reads any more.
-    fn send(&self, message: Message) -> bool {
+    /// Sends a copy (a page's is serialized right away); `false` when no one reads any more.
+    fn send(&self, message: &Message) -> bool {
         match self {
             Self::Webview(lane) => lane.send(message),
-            Self::Rust(queue) => queue.try_send(message).is_ok(),
+            Self::Rust(queue) => queue.try_send(message.clone()).is_ok(),
         }
     }
 }
@@ -156,7 +156,7 @@ impl Page {
 
     /// Sends a copy: on failure the caller still has the message to keep.
     fn send(&mut self, message: &Message, emit: Option<&Emit>) -> Result<(), ()> {
-        if !self.reader.send(message.clone()) {
+        if !self.reader.send(message) {
             return Err(());
         }
         self.unacked += 1;
@@ -391,8 +391,8 @@ pub(crate) fn tell_replaced(reader: &Reader, name: &str) {
         error: Error::Replaced(name.to_string()),
         reconnect_in: None,
     };
-    if reader.send(error) {
-        reader.send(Message::Closed);
+    if reader.send(&error) {
+        reader.send(&Message::Closed);
     }
 }
 
@@ -596,10 +596,8 @@ fn event_size(event: &Event) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use tauri::ipc::{Channel, InvokeResponseBody};
-
     use super::*;
-    use crate::pipe::Pipe;
+    use crate::pipe::{self, Pipe};
 
     fn events(data: &[&str]) -> Message {
         Message::Events {
@@ -628,16 +626,12 @@ mod tests {
     fn page() -> PageStub {
         let received = Arc::new(Mutex::new(0));
         let counter = received.clone();
-        let channel = Channel::new(move |body| {
-            let InvokeResponseBody::Json(json) = body else {
-                panic!("JSON")
-            };
-            let batch: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let count = move |batch: Vec<(u32, serde_json::Value)>| {
             *counter.lock().unwrap() += batch.len() as u64;
             Ok(())
-        });
+        };
         PageStub {
-            pipe: Pipe::new(channel),
+            pipe: pipe::recording(count, pipe::idle_main_thread()),
             received,
         }
     }

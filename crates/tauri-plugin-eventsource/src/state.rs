@@ -14,6 +14,7 @@ use crate::{
     error::{Error, Result},
     headers,
     network::{NetworkSignal, NetworkSource, Signals},
+    pipe::MainThread,
     registry::{Alive, ConnectionInfo, Registration, Registry, Served},
     scope::Scope,
     shared::{Shared, SharedSink, Subscription},
@@ -355,6 +356,12 @@ impl Sse {
             }
         })
     }
+}
+
+/// Runs tasks on the main thread of `webview`'s app.
+pub(crate) fn main_thread<R: Runtime>(webview: &Webview<R>) -> MainThread {
+    let app = webview.app_handle().clone();
+    Arc::new(move |task| app.run_on_main_thread(task).is_ok())
 }
 
 /// Whether `webview` still exists, in whatever window holds it now: Tauri forgets a webview
