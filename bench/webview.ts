@@ -128,7 +128,9 @@ try {
       for (let i = 0; i < RUNS; i++) runs.push(await demo.call<LatencyResult>('latency', transport, LATENCY.rate, LATENCY.count, LATENCY.warmup));
       const typical = median(runs, (r) => r.p99);
       latency.set(key(transport, repainting), typical);
-      console.error(`${transport} latency${repainting ? ' (columns repainting)' : ''}: p50 ${ms(typical.p50)} ms, p99 ${ms(typical.p99)} ms`);
+      console.error(
+        `${transport} latency${repainting ? ' (columns repainting)' : ''}: p50 ${ms(typical.p50)} ms, p99 ${ms(typical.p99)} ms (page clock step ${fmt(typical.clockStep, 3)} ms, server ahead by ${ms(typical.clockOffset)} ms)`,
+      );
     }
   }
 
@@ -194,7 +196,7 @@ IPC floor: channel messages/s (MiB/s) from a Rust thread to the page, nothing el
 | raw bytes | ${SIZES.map((s) => floorCell('raw', s.label)).join(' | ')} |
 | tauri transport, events/s ÷ JSON floor | ${SIZES.map((s) => `${fmt(rate('tauri', s.label).eventsPerSec / floor.get(key('json', s.label))!.messagesPerSec, 2)}x`).join(' | ')} |
 
-Latency, ms (receive − send at ${fmt(LATENCY.rate)} events/s, ${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted):
+Latency, ms (receive − send at ${fmt(LATENCY.rate)} events/s, ${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted; the server's clock was ${ms(latency.get(key('native', false))!.clockOffset)} ms ahead of the page's, which is subtracted, and the page's clock steps by ${fmt(latency.get(key('native', false))!.clockStep, 3)} ms):
 
 | transport | min | p50 | p90 | p99 | max | p99, repainting | max, repainting |
 |---|---:|---:|---:|---:|---:|---:|---:|

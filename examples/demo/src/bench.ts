@@ -27,6 +27,8 @@ export interface LatencyResult {
   max: number;
   /** Smallest step of the page's clock, ms: latencies are only this exact (WebKit coarsens timers). */
   clockStep: number;
+  /** How far the server's clock was ahead of the page's, ms: subtracted from every delay. */
+  clockOffset: number;
 }
 
 /** The server's event payload starts `{"n":…,"t":<send time, ms since the epoch>`. */
@@ -77,8 +79,9 @@ export async function latency(
   warmup: number,
   show: (run: Run) => void,
 ): Promise<LatencyResult> {
-  const [stream] = await measureStreams(server, transport, 1, rate, count, show);
-  return { transport, rate, received: stream!.received, ...percentiles(stream!.delays.subarray(warmup)), clockStep: clockStep() };
+  const { streams, clockOffset } = await measureStreams(server, transport, 1, rate, count, show);
+  const [stream] = streams;
+  return { transport, rate, received: stream!.received, ...percentiles(stream!.delays.subarray(warmup)), clockStep: clockStep(), clockOffset };
 }
 
 export interface StreamsResult {
@@ -114,7 +117,7 @@ export async function manyStreams(
   show: (run: Run) => void,
 ): Promise<StreamsResult> {
   const started = performance.now();
-  const results = await measureStreams(server, transport, streams, rate, count, show);
+  const { streams: results } = await measureStreams(server, transport, streams, rate, count, show);
   const warmup = Math.floor(count / 10);
   const counted = results.map((r) => r.delays.subarray(warmup));
   const pooled = new Float64Array(counted.reduce((n, d) => n + d.length, 0));
@@ -158,8 +161,9 @@ async function measureStreams(
   rate: number,
   count: number,
   show: (run: Run) => void,
-): Promise<StreamDelays[]> {
+): Promise<{ streams: StreamDelays[]; clockOffset: number }> {
   const url = benchUrl(server, transport, { rate: String(rate), count: String(count) });
+  const offset = await measureClockOffset(server);
   const deadline = 30_000 + (count * 1000) / rate;
   const measured = Array.from({ length: streams }, (_, i) => {
     const stream: StreamDelays = { received: 0, delays: new Float64Array(count), firstAt: null, lastAt: null };
@@ -169,7 +173,7 @@ async function measureStreams(
         const now = performance.now();
         const sent = SENT_AT.exec(data)?.[1];
         if (sent === undefined || stream.received >= count) return;
-        stream.delays[stream.received++] = performance.timeOrigin + now - Number(sent);
+        stream.delays[stream.received++] = performance.timeOrigin + now - (Number(sent) - offset);
         stream.firstAt ??= now;
         stream.lastAt = now;
       },
@@ -182,7 +186,7 @@ async function measureStreams(
       return stream;
     });
   });
-  return Promise.all(measured);
+  return { streams: await Promise.all(measured), clockOffset: offset };
 }
 
 function percentiles(delays: Float64Array): { min: number; p50: number; p90: number; p99: number; max: number } {
@@ -234,6 +238,25 @@ export async function ipcFloor(payload: IpcPayload, size: number, count: number)
   const seconds = (lastAt - started) / 1000;
   const bytes = payload === 'empty' ? 0 : size * received;
   return { payload, size, count, received, messagesPerSec: received / seconds, mibPerSec: bytes / seconds / 2 ** 20 };
+}
+
+/**
+ * How far the server's clock is ahead of the page's, ms. Both stamp `performance.timeOrigin +
+ * performance.now()`, but each process takes its origin from the wall clock when it starts, so a
+ * clock adjustment between the two starts would offset every delay (even below zero). Each round
+ * trip to the server's `/clock` estimates it at its midpoint; WebKit's clock moves in 1 ms steps,
+ * so one estimate is off by up to a step, and the mean of the quicker half of 40 is used.
+ */
+async function measureClockOffset(server: string): Promise<number> {
+  const samples: { roundTrip: number; offset: number }[] = [];
+  for (let i = 0; i < 40; i++) {
+    const before = performance.timeOrigin + performance.now();
+    const at = Number(await (await fetch(`${server}/clock`)).text());
+    const after = performance.timeOrigin + performance.now();
+    samples.push({ roundTrip: after - before, offset: at - (before + after) / 2 });
+  }
+  const quicker = samples.sort((a, b) => a.roundTrip - b.roundTrip).slice(0, samples.length / 2);
+  return quicker.reduce((sum, s) => sum + s.offset, 0) / quicker.length;
 }
 
 function clockStep(): number {

@@ -54,6 +54,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/health') return plain(res, 200, 'ok');
+  if (url.pathname === '/clock') {
+    // The clock `t` is stamped with, for a page to measure its offset from its own.
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+    res.end(String(performance.timeOrigin + performance.now()));
+    return;
+  }
   if (url.pathname === '/requests' && req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(log.get(url.searchParams.get('tag') ?? '')));
