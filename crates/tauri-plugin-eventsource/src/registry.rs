@@ -117,10 +117,12 @@ impl Registration {
     }
 }
 
-/// What a loop serves, told when it ends.
+/// What a loop serves, told when it ends; or one subscriber of a shared connection, told when
+/// its scope fenced it out.
 pub(crate) enum Served {
     Connection(u32),
     Shared(Arc<Shared>),
+    Subscription(Arc<Shared>, Subscription),
 }
 
 pub(crate) struct Registry {
@@ -291,6 +293,14 @@ impl Registry {
         let mut table = self.table.lock().unwrap();
         let ids: Vec<u32> = match served {
             Served::Connection(id) => vec![*id],
+            Served::Subscription(group, key) => {
+                let member = table.registrations.iter().find(|(_, r)| {
+                    r.shared
+                        .as_ref()
+                        .is_some_and(|(s, k)| Arc::ptr_eq(s, group) && k == key)
+                });
+                member.map(|(id, _)| *id).into_iter().collect()
+            }
             // every subscriber, whether or not the opener still is one
             Served::Shared(group) => {
                 let members = table

@@ -5,6 +5,10 @@
 //! [`Outlet::offer`], which never waits: a slow subscriber falls behind into its backlog (the
 //! oldest events dropped past the bound, then `overflow`) while the others keep the stream's
 //! pace. The connection ends when its last subscriber leaves.
+//!
+//! A page that joins is fenced by its own scope: the URL asked for and every URL the connection
+//! streams from, after redirects, must be in it. A reconnect that a redirect takes out of a
+//! joiner's scope ends that joiner (its `scope` error, then `closed`); the others go on.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +16,9 @@ use tauri::async_runtime::JoinHandle;
 
 use crate::{
     connection::{HeadersAnswer, Message},
+    error::{Error, Result},
+    registry::{Registry, Served},
+    scope::Scope,
     sink::{is_lifecycle, Outlet, OutletSink, Sink},
 };
 
@@ -25,9 +32,17 @@ pub(crate) struct Shared {
 /// A subscriber's key in its [`Shared`].
 pub(crate) type Subscription = u64;
 
+struct Subscriber {
+    key: Subscription,
+    outlet: Arc<Outlet>,
+    /// A joining page's scope. The opener's own loop checks its scope at every hop, and Rust
+    /// streams are the app's.
+    scope: Option<Scope>,
+}
+
 #[derive(Default)]
 struct SharedState {
-    subscribers: Vec<(Subscription, Arc<Outlet>)>,
+    subscribers: Vec<Subscriber>,
     next: Subscription,
     /// The last `open`, `error` or `closed`: what a joiner hears first.
     lifecycle: Option<Message>,
@@ -47,38 +62,38 @@ impl Shared {
 
     /// Adds a subscriber; it first hears the connection's state (nothing while the first
     /// attempt is under way), then the live messages. Under the same lock as the fan-out, so it
-    /// misses nothing between the two. `None` once the connection has ended.
-    pub(crate) fn join(&self, outlet: Arc<Outlet>) -> Option<Subscription> {
+    /// misses nothing between the two, and no `open` slips between its scope check and its
+    /// subscription. `not-found` once the connection has ended; `scope` when `scope` does not
+    /// allow the URL asked for or the one of the last `open`.
+    pub(crate) fn join(&self, outlet: Arc<Outlet>, scope: Option<Scope>) -> Result<Subscription> {
         let mut state = self.state.lock().unwrap();
         if state.ended {
-            return None;
+            return Err(Error::NotFound(self.name.clone()));
+        }
+        if let Some(scope) = &scope {
+            check(scope, &self.url)?;
+            if let Some(Message::Open { url, .. }) = &state.lifecycle {
+                check(scope, url)?;
+            }
         }
         if let Some(lifecycle) = &state.lifecycle {
             outlet.offer(lifecycle);
         }
         state.next += 1;
         let key = state.next;
-        state.subscribers.push((key, outlet));
-        Some(key)
+        state.subscribers.push(Subscriber { key, outlet, scope });
+        Ok(key)
     }
 
     pub(crate) fn is_ended(&self) -> bool {
         self.state.lock().unwrap().ended
     }
 
-    /// The URL of its last `open`, after redirects: what a joiner's scope must allow too.
-    pub(crate) fn opened_at(&self) -> Option<String> {
-        match &self.state.lock().unwrap().lifecycle {
-            Some(Message::Open { url, .. }) => Some(url.clone()),
-            _ => None,
-        }
-    }
-
     /// Removes a subscriber; the last one to leave stops the connection.
     pub(crate) fn leave(&self, key: Subscription) {
         let task = {
             let mut state = self.state.lock().unwrap();
-            state.subscribers.retain(|(k, _)| *k != key);
+            state.subscribers.retain(|s| s.key != key);
             state.ended |= state.subscribers.is_empty();
             match state.ended {
                 true => state.task.take(),
@@ -103,7 +118,7 @@ impl Shared {
         if let Some(task) = task {
             task.abort();
         }
-        subscribers.into_iter().map(|(_, outlet)| outlet).collect()
+        subscribers.into_iter().map(|s| s.outlet).collect()
     }
 
     /// Records the connection's task; aborts it if every subscriber left already.
@@ -115,18 +130,39 @@ impl Shared {
         }
     }
 
-    /// Gives `message` to every subscriber; `false` once none is left.
-    fn send(&self, message: Message) -> bool {
+    /// Gives `message` to every subscriber whose scope allows where it comes from; the others
+    /// are told and leave, and their keys are returned. `None` once no subscriber is left.
+    fn send(&self, message: Message) -> Option<Vec<Subscription>> {
         let mut state = self.state.lock().unwrap();
-        for (_, outlet) in &state.subscribers {
-            outlet.offer(&message);
+        let mut fenced = Vec::new();
+        if let Message::Open { url, .. } = &message {
+            state.subscribers.retain(|s| {
+                let Some(Err(error)) = s.scope.as_ref().map(|scope| check(scope, url)) else {
+                    return true;
+                };
+                s.outlet.offer(&Message::Error {
+                    error,
+                    reconnect_in: None,
+                });
+                s.outlet.offer(&Message::Closed);
+                fenced.push(s.key);
+                false
+            });
+        }
+        for subscriber in &state.subscribers {
+            subscriber.outlet.offer(&message);
         }
         if is_lifecycle(&message) {
             state.ended |= matches!(message, Message::Closed);
             state.lifecycle = Some(message);
         }
-        !state.subscribers.is_empty()
+        (!state.subscribers.is_empty()).then_some(fenced)
     }
+}
+
+/// Whether `scope` allows `url`, a URL the connection was asked for or streamed from.
+fn check(scope: &Scope, url: &str) -> Result<()> {
+    scope.check(&url::Url::parse(url).expect("a connection's URL"))
 }
 
 /// A shared connection's sink: every message to every subscriber. Fresh headers come from the
@@ -134,11 +170,20 @@ impl Shared {
 pub(crate) struct SharedSink {
     pub(crate) shared: Arc<Shared>,
     pub(crate) opener: OutletSink,
+    /// Where a fenced joiner's registration ends, freeing its slot.
+    pub(crate) registry: Arc<Registry>,
 }
 
 impl Sink for SharedSink {
     async fn send(&mut self, message: Message) -> bool {
-        self.shared.send(message)
+        let Some(fenced) = self.shared.send(message) else {
+            return false;
+        };
+        for key in fenced {
+            self.registry
+                .finished(&Served::Subscription(self.shared.clone(), key));
+        }
+        true
     }
 
     async fn refresh_headers(&mut self) -> Option<HeadersAnswer> {

@@ -160,7 +160,7 @@ impl Sse {
         let group = self.registry.shared(name)?;
         let (tx, rx) = mpsc::channel(READER_QUEUE);
         let outlet = Outlet::new(Reader::Rust(tx), false, self.config.backlog, None);
-        let key = group.join(outlet.clone())?;
+        let key = group.join(outlet.clone(), None).ok()?;
         Some(MessageStream {
             rx,
             end: End::Leave { group, key, outlet },
@@ -247,7 +247,9 @@ impl Sse {
             page_network,
         );
         if let Some(group) = &group {
-            let key = group.join(outlet.clone()).expect("a new shared connection");
+            let key = group
+                .join(outlet.clone(), None)
+                .expect("a new shared connection");
             registration = registration.subscribed(group.clone(), key);
         }
         let id = self.registry.register(registration).inspect_err(|_| {
@@ -265,6 +267,7 @@ impl Sse {
                 let sink = SharedSink {
                     shared: shared.clone(),
                     opener: sink,
+                    registry: self.registry.clone(),
                 };
                 let served = Served::Shared(shared.clone());
                 shared.set_task(self.spawn(request, Some(scope), signals, sink, Some(served)));
@@ -291,19 +294,16 @@ impl Sse {
             .registry
             .shared(name)
             .ok_or_else(|| Error::NotFound(name.to_string()))?;
-        // The URL asked for, and the one streamed after redirects.
-        for url in std::iter::once(group.url.clone()).chain(group.opened_at()) {
-            scope.check(&url::Url::parse(&url).expect("a connection's URL"))?;
-        }
-        self.subscribe(webview, group, reader)
+        self.subscribe(webview, group, scope, reader)
     }
 
-    /// Registers `webview` as a subscriber of `group`: it hears the connection's state, then
-    /// what comes, through its own window and bounded backlog.
+    /// Registers `webview` as a subscriber of `group`, fenced by `scope`: it hears the
+    /// connection's state, then what comes, through its own window and bounded backlog.
     fn subscribe<R: Runtime>(
         &self,
         webview: &Webview<R>,
         group: Arc<Shared>,
+        scope: Scope,
         reader: Reader,
     ) -> Result<u32> {
         let outlet = Outlet::new(reader, false, self.config.backlog, None);
@@ -318,11 +318,10 @@ impl Sse {
         );
         // Registered (the limit applies) before it hears anything.
         let id = self.registry.register(registration)?;
-        let Some(key) = group.join(outlet) else {
-            // It ended meanwhile.
+        let key = group.join(outlet, Some(scope)).inspect_err(|_| {
+            // It ended meanwhile, or is out of the page's scope.
             let _ = self.registry.close(webview.label(), id);
-            return Err(Error::NotFound(group.name.clone()));
-        };
+        })?;
         self.registry.set_subscription(id, group, key);
         Ok(id)
     }

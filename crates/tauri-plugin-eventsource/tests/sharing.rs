@@ -1,6 +1,7 @@
 //! Shared connections through Tauri's IPC on the mock runtime (`common::ipc`) against the bundled
 //! server: one upstream connection for many windows and Rust, each subscriber with its own window
-//! and bounded backlog, joins fenced by the joiner's own scope, and the last leaver closing it.
+//! and bounded backlog, joins fenced by the joiner's own scope (at the join and at every reconnect),
+//! and the last leaver closing it.
 //! Prints `sharing:` figure lines: `cargo test -p tauri-plugin-eventsource --test sharing -- --nocapture`.
 
 mod common;
@@ -19,7 +20,10 @@ use tauri_plugin_eventsource::{Message, SseExt};
 /// The harness's app, whose window `b` may also join shared connections to the server's
 /// `127.0.0.1` origin (`eventsource:allow-join` is not in `eventsource:default`).
 fn harness(plugin: tauri_plugin_eventsource::Builder) -> Harness {
-    let h = Harness::new(plugin);
+    allow_join(Harness::new(plugin))
+}
+
+fn allow_join(h: Harness) -> Harness {
     h.app
         .add_capability(
             CapabilityBuilder::new("join")
@@ -178,6 +182,65 @@ fn a_page_joins_only_what_its_own_scope_allows() {
         "invalid-options"
     );
     assert!(h.requests("other").is_empty());
+}
+
+#[test]
+fn a_joiner_whose_scope_a_reconnect_leaves_is_told_and_the_others_go_on() {
+    // `a` may stream from both of the server's origins, `b` join from `127.0.0.1` only
+    let h = allow_join(Harness::scoped(
+        tauri_plugin_eventsource::Builder::new(),
+        |server| {
+            let localhost = format!("http://localhost:{}/*", server.port);
+            (vec![format!("{}/*", server.origin), localhost], vec![])
+        },
+    ));
+    let (a, b) = (h.webview("a"), h.webview("b"));
+    // 3 events, then the reconnect is redirected to the `localhost` origin
+    let moved = format!(
+        "http://localhost:{}/sse?ids=1&interval=20&tag=moved-to",
+        h.server.port
+    );
+    let moved: String = url::form_urlencoded::byte_serialize(moved.as_bytes()).collect();
+    let query = format!("ids=1&drop=3&interval=20&tag=moved&redirectafter=1&redirect={moved}");
+    connect(&a, &h.server.sse(&query), shared("moved"), 1).unwrap();
+    h.wait_for("a", 1, |m| m["type"] == "open");
+    let joiner = join(&b, "moved", 2).unwrap();
+
+    let got = read_to_close(&h, &b, "b", 2, &joiner);
+    let error = got
+        .iter()
+        .rfind(|m| m["type"] == "error")
+        .expect("an error");
+    assert!(error["reconnectIn"].is_null(), "fatal: {error}");
+    assert_eq!(error["error"]["kind"], "scope", "{got:?}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("localhost"), "{message}");
+    assert!(
+        event_ids(&got).iter().all(|&id| id <= 3),
+        "nothing from the new origin: {got:?}"
+    );
+    // the opener goes on there
+    h.wait_for("a", 1, |_| {
+        event_ids(&h.received("a", 1))
+            .last()
+            .is_some_and(|&id| id > 5)
+    });
+    let opened: Vec<Value> = h
+        .received("a", 1)
+        .into_iter()
+        .filter(|m| m["type"] == "open")
+        .collect();
+    assert!(
+        opened[1]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://localhost:"),
+        "{opened:?}"
+    );
+    // and the fenced joiner's slot is free, no close needed
+    wait(Duration::from_secs(5), "the fenced joiner to go", || {
+        invoke(&b, "list", json!({})).unwrap() == json!([])
+    });
 }
 
 #[test]

@@ -20,6 +20,8 @@ export interface Knobs {
   type: string;
   retryAfter: string | undefined;
   redirect: string | undefined;
+  /** With `redirect`: the `tag`'s first `redirectafter` requests stream, later ones redirect. */
+  redirectafter: number | undefined;
   auth: string | undefined;
   slow: number | undefined;
   llm: boolean;
@@ -68,6 +70,10 @@ export function parseKnobs(params: URLSearchParams): Knobs {
   const fail = int(params, 'fail');
   // fail counts requests per tag: without one there is nothing to count.
   if (fail !== undefined && params.get('tag') === null) throw new KnobError('fail needs a tag to count requests');
+  const redirectafter = int(params, 'redirectafter');
+  if (redirectafter !== undefined && (params.get('tag') === null || params.get('redirect') === null)) {
+    throw new KnobError('redirectafter needs a redirect, and a tag to count requests');
+  }
   const nl = params.get('nl') ?? 'lf';
   const lineEnd = LINE_ENDS[nl];
   if (lineEnd === undefined) throw new KnobError(`nl must be lf, crlf or cr, got "${nl}"`);
@@ -88,6 +94,7 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     type: params.get('type') ?? 'text/event-stream',
     retryAfter: params.get('retryAfter') ?? undefined,
     redirect: params.get('redirect') ?? undefined,
+    redirectafter,
     auth: params.get('auth') ?? undefined,
     slow: int(params, 'slow'),
     llm,

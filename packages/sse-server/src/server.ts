@@ -107,7 +107,8 @@ async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog)
   if (knobs.auth !== undefined && header(req, 'authorization') !== `Bearer ${knobs.auth}`) {
     return plain(res, 401, knobs.errorbody ?? 'missing or wrong bearer token', { ...cors, 'www-authenticate': 'Bearer' });
   }
-  if (knobs.redirect !== undefined) {
+  // With `redirectafter`, the tag's first requests stream (a redirect that comes with a reconnect).
+  if (knobs.redirect !== undefined && (knobs.redirectafter === undefined || log.count(knobs.tag ?? '') > knobs.redirectafter)) {
     res.writeHead(307, { ...cors, location: knobs.redirect });
     res.end();
     return;
