@@ -13,7 +13,7 @@ use crate::{
     error::{Error, Result, ERROR_BODY_BYTES},
     network::{NetworkSignal, Signals, WAKE_GRACE},
     parser::{Event, Item, Parser},
-    retry::{parse_retry_after, RetryPolicy},
+    retry::{parse_retry_after, RetryPolicy, UNBOUNDED_ATTEMPT},
     scope::{normalize, Scope},
     sink::Sink,
 };
@@ -71,7 +71,8 @@ pub struct StreamOptions {
     /// Ms of silence (no byte, not even a comment) before reconnecting; `None` = never.
     pub idle_timeout: Option<u64>,
     /// Heed the network (default true): a reconnect wait ends when the network is back or the
-    /// machine wakes, attempts pause while offline and do not count then, and a connection
+    /// machine wakes, failures while offline do not count and the next attempt waits the longest
+    /// delay, and a connection
     /// silent since a wake is reestablished at once (docs/architecture.md "Network awareness").
     pub network_aware: bool,
 }
@@ -242,10 +243,6 @@ pub(crate) async fn run(
         .clone()
         .map(|message| reconnect(Error::Headers(message)));
     loop {
-        // While the system says it is offline, no attempt is made (nor counted): wait for online.
-        while signals.offline() {
-            signals.next().await;
-        }
         let refreshed = if let Some(failed) = failed_at_connect.take() {
             Some(failed)
         } else if reconnecting {
@@ -268,7 +265,9 @@ pub(crate) async fn run(
             Outcome::Reconnect { error, retry_after } => (error, retry_after, false),
             Outcome::ReconnectNow(error) => (error, None, true),
         };
-        // A failure while the system says it is offline is no strike against the server.
+        // A failure while the system says it is offline is no strike against the server, and the
+        // next attempt waits the policy's longest delay. The system's word is advice, not a
+        // stop: it can be wrong (a VPN, a route it does not count), and online ends the wait.
         let offline = signals.offline();
         if !offline {
             attempt = attempt.saturating_add(1);
@@ -283,7 +282,11 @@ pub(crate) async fn run(
         } else {
             policy.delay(
                 connection.reconnection_time,
-                attempt.max(1),
+                if offline {
+                    UNBOUNDED_ATTEMPT
+                } else {
+                    attempt.max(1)
+                },
                 retry_after,
                 fastrand::f64(),
             )

@@ -18,7 +18,8 @@ use tokio::sync::watch;
 pub enum NetworkSignal {
     /// The system says it is online again.
     Online,
-    /// The system says it is offline: attempts wait for [`NetworkSignal::Online`].
+    /// The system says it is offline: failures do not count, and attempts wait the policy's
+    /// longest delay or [`NetworkSignal::Online`], whichever comes first.
     Offline,
     /// The machine woke from sleep.
     Wake,

@@ -4,6 +4,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
+/// An attempt past any growth: its delay is the longest the policy waits (a wait while offline).
+pub(crate) const UNBOUNDED_ATTEMPT: u32 = u32::MAX;
+
 /// `retry.*` options. Durations are milliseconds on the wire.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

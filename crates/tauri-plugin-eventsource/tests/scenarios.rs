@@ -45,6 +45,7 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
     let mut stream = app.sse().connect(request);
     let wanted = events_wanted(scenario["expect"]["final"].as_str().unwrap());
     let (mut ids, mut opens, mut errors) = (Vec::new(), 0, Vec::new());
+    let mut reconnect_ins: Vec<u64> = Vec::new();
     let mut final_state = String::new();
     // The machine's network as the scenario plays it: the system speaks once the nth open,
     // event or error was observed.
@@ -83,6 +84,7 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
                     }
                 }
                 errors.push(shape);
+                reconnect_ins.extend(*reconnect_in);
                 play("error", errors.len() - 1, errors.len());
             }
             Message::Closed => final_state = "closed".into(),
@@ -99,6 +101,9 @@ async fn observe(server: &Server, scenario: &Value) -> Value {
     .await;
     let mut observed =
         json!({ "ids": ids, "opens": opens, "errors": errors, "final": final_state });
+    if scenario["expect"].get("reconnectIns").is_some() {
+        observed["reconnectIns"] = json!(reconnect_ins);
+    }
     // The `Last-Event-ID` of every request the server received, when the scenario lists them.
     if scenario["expect"].get("lastEventIds").is_some() {
         let requests = server.requests(&tag).await;

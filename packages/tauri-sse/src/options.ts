@@ -33,8 +33,9 @@ export interface SourceInit {
   maxEventSize?: number | undefined;
   /**
    * Desktop life (default true): a source waiting to reconnect tries at once when the network comes
-   * back (`online`) or the machine wakes from sleep; while the system says it is offline, no attempt
-   * is made or counted towards `retry.maxAttempts`; after a wake, an open connection that received
+   * back (`online`) or the machine wakes from sleep; while the system says it is offline, failures
+   * do not count towards `retry.maxAttempts` and attempts wait the policy's longest delay (the
+   * system can be wrong, so they go on); after a wake, an open connection that received
    * nothing within a second is reestablished at once, with `Last-Event-ID`.
    */
   networkAware?: boolean | undefined;

@@ -19,6 +19,8 @@ interface Observed {
   final: string;
   /** The `Last-Event-ID` of every request the server received (null: none), when the scenario lists them. */
   lastEventIds?: (string | null)[];
+  /** The `reconnectIn` of every error that reconnects, in order. */
+  reconnectIns?: number[];
 }
 
 interface Scenario {
@@ -48,6 +50,7 @@ async function observe(scenario: Scenario): Promise<Observed> {
   const machine = useMachine();
   const es = new EventSource(`${server().url}/sse?${query}`, { ...scenario.options, transport: 'fetch' });
   const seen: Observed = { ids: [], opens: 0, errors: [], final: '' };
+  const reconnectIns: number[] = [];
   // The system speaks once the loop has acted on what was observed (a reconnect wait has begun).
   const played = (on: 'open' | 'event' | 'error', nth: number) => {
     for (const step of scenario.network ?? []) {
@@ -58,6 +61,8 @@ async function observe(scenario: Scenario): Promise<Observed> {
   es.onmessage = (e) => played('event', seen.ids.push(e.lastEventId));
   es.onerror = (e) => {
     const { kind, status, body } = (e as SseErrorEvent).error;
+    const { reconnectIn } = e as SseErrorEvent;
+    if (reconnectIn !== undefined) reconnectIns.push(reconnectIn);
     // Any status or body an error carries is part of the shape: both loops must attach the same.
     seen.errors.push({
       kind,
@@ -79,6 +84,7 @@ async function observe(scenario: Scenario): Promise<Observed> {
   } finally {
     es.close();
   }
+  if (scenario.expect.reconnectIns !== undefined) seen.reconnectIns = reconnectIns;
   if (scenario.expect.lastEventIds !== undefined) seen.lastEventIds = server().requests(tag).map((r) => r.lastEventId);
   return seen;
 }

@@ -93,6 +93,9 @@ export function reconnectDelay(policy: RetryPolicy, input: DelayInput): number {
   return Math.round(delay);
 }
 
+/** An attempt past any growth: its delay is the longest the policy waits (a wait while offline). */
+export const UNBOUNDED_ATTEMPT = Number.MAX_SAFE_INTEGER;
+
 /** True when `attempt` (the one about to be made) is past `maxAttempts`: fail instead. */
 export function attemptsExhausted(policy: RetryPolicy, attempt: number): boolean {
   return policy.maxAttempts !== undefined && attempt > policy.maxAttempts;

@@ -39,7 +39,7 @@ export interface SourceRequest {
   /** The last event ID string to send on the first connect. */
   lastEventId: string;
   maxEventSize: number;
-  /** Reconnect when the network comes back or the machine wakes; pause attempts while offline. */
+  /** Reconnect when the network comes back or the machine wakes; attempts slow down while offline. */
   networkAware: boolean;
   /** tauri transport: keep the connection across page reloads, under `name` (docs/architecture.md "Plugin commands"). */
   keepAlive?: boolean | undefined;

@@ -1,7 +1,7 @@
 import { SseError } from '../core/errors.js';
 import { lastEventIdHeader, resolveHeaders } from '../core/headers.js';
 import type { MessageSink } from '../core/messages.js';
-import { attemptsExhausted, parseRetryAfter, reconnectDelay } from '../core/retry.js';
+import { attemptsExhausted, parseRetryAfter, reconnectDelay, UNBOUNDED_ATTEMPT } from '../core/retry.js';
 import { refuseTauriOnly, type FetchLike, type SourceRequest, type Transport, type TransportConnection } from '../core/transport.js';
 import { systemNetwork, type NetworkMonitor, type NetworkSignal } from '../core/network.js';
 import { sleep, startTimer, type Timer } from '../core/timers.js';
@@ -96,14 +96,12 @@ class FetchLoop {
     // Consecutive failed attempts since the last announced connection (docs/architecture.md).
     let attempt = 0;
     for (;;) {
-      // While the system says it is offline, no attempt is made (nor counted): wait for `online`.
-      while (this.#network?.online() === false) {
-        if (!(await this.#wait(Number.POSITIVE_INFINITY))) return;
-      }
       const outcome = await this.#attempt();
       if (this.#closed.signal.aborted) return;
       if (outcome.opened) attempt = 0;
-      // A failure while the system says it is offline is no strike against the server.
+      // A failure while the system says it is offline is no strike against the server, and the
+      // next attempt waits the policy's longest delay. The system's word is advice, not a stop:
+      // it can be wrong (a VPN, a route it does not count), and `online` ends the wait anyway.
       const offline = this.#network?.online() === false;
       if (!offline) attempt++;
       if (!outcome.fatal && !offline && attemptsExhausted(policy, attempt)) {
@@ -122,7 +120,7 @@ class FetchLoop {
       }
       const delay = outcome.immediate
         ? 0
-        : reconnectDelay(policy, { base: this.#base, attempt: Math.max(attempt, 1), retryAfter: outcome.retryAfter });
+        : reconnectDelay(policy, { base: this.#base, attempt: offline ? UNBOUNDED_ATTEMPT : Math.max(attempt, 1), retryAfter: outcome.retryAfter });
       this.#sink({ type: 'error', error: outcome.error, reconnectIn: delay });
       if (!(await this.#wait(delay))) return;
     }
