@@ -4,16 +4,25 @@
 //! Every channel message costs the app's main thread a script evaluation and the page a
 //! callback, whatever it carries. A page with a hundred streams at 100 events/s would need
 //! 10,000 of them a second if each event went alone. So messages do not go out as they come:
-//! the first one of a batch asks the main thread for a turn, and what the page's connections
-//! send until that turn comes joins it. An idle main thread takes the turn at once (no delay
-//! added); a busy one is exactly when batches grow, so the message count falls as the load
-//! rises, with no timer to tune.
+//! the first one of a batch asks the main thread for a turn, and what the page's other
+//! connections send until that turn comes joins it. An idle main thread takes the turn at once
+//! (no delay added); a busy one is exactly when batches grow, so the message count falls as the
+//! load rises, with no timer to tune.
+//!
+//! A batch carries at most one message per lane: a connection's next message waits for the
+//! next batch. The page runs each channel message as a task of its own, so each message of a
+//! connection still gets its own task, as each network callback of the webview's `EventSource`
+//! does: what a listener's promise continuation does (closing the source at `[DONE]`, say)
+//! happens before the connection's next message, not after the rest of a batch.
 //!
 //! The page's own backlog is bounded the same way: it reports the channel messages it has
 //! received (`ack`'s `received`), and while [`BEHIND`] of them are unreported, what its
 //! connections send waits here and leaves as one batch with the next report.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, MutexGuard},
+};
 
 use tauri::ipc::{Channel, InvokeResponseBody};
 
@@ -41,15 +50,40 @@ pub(crate) struct Pipe {
 
 #[derive(Default)]
 struct PipeState {
-    /// The next batch: its pairs serialized as they come, by the sending thread rather than
-    /// the main thread. Without its closing bracket; empty when nothing waits.
-    batch: String,
+    /// What waits for the main thread, oldest first.
+    batches: VecDeque<Batch>,
     /// The main thread has a turn queued for the batch.
     queued: bool,
     /// Channel messages the page has not reported received.
     unreported: u64,
     /// The channel failed or the page went away: nothing is sent any more.
     closed: bool,
+}
+
+/// One channel message in the making.
+struct Batch {
+    /// Its `[lane, message]` pairs, serialized as they come by the sending thread rather than
+    /// the main thread; without the closing bracket.
+    json: String,
+    lanes: Vec<u32>,
+}
+
+impl Batch {
+    fn new(lane: u32, pair: &str) -> Self {
+        let mut json = String::with_capacity(pair.len() + 2);
+        json.push('[');
+        json.push_str(pair);
+        Self {
+            json,
+            lanes: vec![lane],
+        }
+    }
+
+    fn push(&mut self, lane: u32, pair: &str) {
+        self.json.push(',');
+        self.json.push_str(pair);
+        self.lanes.push(lane);
+    }
 }
 
 impl Pipe {
@@ -62,16 +96,18 @@ impl Pipe {
         })
     }
 
-    /// Adds `message` of `lane` to the next batch; `false` once the page is gone.
+    /// Adds `message` of `lane` to the last batch, or to a new one if the last has a message of
+    /// `lane` already; `false` once the page is gone.
     fn send(self: &Arc<Self>, lane: u32, message: &Message) -> bool {
         let pair = serde_json::to_string(&(lane, message)).expect("messages serialize");
         let mut state = self.state.lock().unwrap();
         if state.closed {
             return false;
         }
-        let separator = if state.batch.is_empty() { '[' } else { ',' };
-        state.batch.push(separator);
-        state.batch.push_str(&pair);
+        match state.batches.back_mut() {
+            Some(batch) if !batch.lanes.contains(&lane) => batch.push(lane, &pair),
+            _ => state.batches.push_back(Batch::new(lane, &pair)),
+        }
         self.queue_turn(state)
     }
 
@@ -86,13 +122,13 @@ impl Pipe {
     pub(crate) fn close(&self) {
         let mut state = self.state.lock().unwrap();
         state.closed = true;
-        state.batch = String::new();
+        state.batches.clear();
     }
 
     /// Asks the main thread for a turn if a batch waits, none is queued and the page is not
     /// behind; `false` when the app is gone.
-    fn queue_turn(self: &Arc<Self>, mut state: std::sync::MutexGuard<'_, PipeState>) -> bool {
-        if state.queued || state.closed || state.batch.is_empty() || state.unreported >= BEHIND {
+    fn queue_turn(self: &Arc<Self>, mut state: MutexGuard<'_, PipeState>) -> bool {
+        if state.queued || state.closed || state.batches.is_empty() || state.unreported >= BEHIND {
             return !state.closed;
         }
         state.queued = true;
@@ -105,23 +141,30 @@ impl Pipe {
         false
     }
 
-    /// The main thread's turn: the batch goes out as one channel message.
-    fn send_batch(&self) {
-        let _in_order = self.sending.lock().unwrap();
-        let mut batch = {
+    /// The main thread's turn: the oldest batch goes out as one channel message, and the next
+    /// one, if any, asks for a turn of its own.
+    fn send_batch(self: &Arc<Self>) {
+        let in_order = self.sending.lock().unwrap();
+        let batch = {
             let mut state = self.state.lock().unwrap();
             state.queued = false;
             // Behind again since the turn was asked for: `received` asks for the next one.
-            if state.closed || state.batch.is_empty() || state.unreported >= BEHIND {
+            if state.closed || state.unreported >= BEHIND {
                 return;
             }
+            let Some(batch) = state.batches.pop_front() else {
+                return;
+            };
             state.unreported += 1;
-            std::mem::take(&mut state.batch)
+            batch
         };
-        batch.push(']');
-        if self.channel.send(InvokeResponseBody::Json(batch)).is_err() {
+        let mut json = batch.json;
+        json.push(']');
+        if self.channel.send(InvokeResponseBody::Json(json)).is_err() {
             self.close();
         }
+        drop(in_order);
+        self.queue_turn(self.state.lock().unwrap());
     }
 }
 
@@ -206,16 +249,23 @@ mod tests {
     }
 
     #[test]
-    fn what_connections_send_while_the_main_thread_is_busy_leaves_as_one_message() {
+    fn what_connections_send_while_the_main_thread_is_busy_leaves_together_one_message_a_lane() {
         let (main_thread, queue) = busy_main_thread();
         let (pipe, sent) = pipe(main_thread);
-        for lane in [1, 2, 1] {
+        for lane in [1, 2, 3, 1, 2] {
             assert!(pipe.send(lane, &Message::Closed));
         }
         assert!(sent.lock().unwrap().is_empty(), "waits for its turn");
-        assert_eq!(queue.lock().unwrap().len(), 1, "one turn for the batch");
+        assert_eq!(queue.lock().unwrap().len(), 1, "one turn asked for");
         run_turns(&queue);
-        assert_eq!(*sent.lock().unwrap(), vec![vec![1, 2, 1]]);
+        assert_eq!(*sent.lock().unwrap(), vec![vec![1, 2, 3]]);
+        assert_eq!(
+            queue.lock().unwrap().len(),
+            1,
+            "the next batch asked for its own"
+        );
+        run_turns(&queue);
+        assert_eq!(sent.lock().unwrap().last(), Some(&vec![1, 2]));
         assert!(pipe.send(3, &Message::Closed));
         run_turns(&queue);
         assert_eq!(sent.lock().unwrap().last(), Some(&vec![3]), "a turn each");
@@ -233,7 +283,7 @@ mod tests {
         }
         assert_eq!(sent.lock().unwrap().len(), BEHIND as usize, "held");
         pipe.received(1);
-        assert_eq!(sent.lock().unwrap().last(), Some(&vec![1, 2, 3, 1]));
+        assert_eq!(sent.lock().unwrap().last(), Some(&vec![1, 2, 3]));
         assert!(pipe.send(2, &Message::Closed));
         assert_eq!(
             sent.lock().unwrap().len(),
@@ -241,7 +291,7 @@ mod tests {
             "behind again"
         );
         pipe.received(BEHIND);
-        assert_eq!(sent.lock().unwrap().last(), Some(&vec![2]));
+        assert_eq!(sent.lock().unwrap().last(), Some(&vec![1, 2]));
         assert!(pipe.send(3, &Message::Closed));
         assert_eq!(sent.lock().unwrap().last(), Some(&vec![3]), "caught up");
         pipe.close();
