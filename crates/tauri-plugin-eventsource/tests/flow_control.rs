@@ -245,7 +245,9 @@ fn a_page_behind_on_its_pipe_gets_what_its_connections_sent_meanwhile_in_shared_
         event_ids(&h.received("a", 2)).len() == 3
     });
     let held = &h.channel_messages("a")[WINDOW..];
-    assert!(held[0].contains(&1) && held[0].contains(&2), "{held:?}");
+    // where one connection's held messages give way to the other's, they share a batch
+    let both = |lanes: &Vec<u32>| lanes.contains(&1) && lanes.contains(&2);
+    assert!(held.iter().any(both), "{held:?}");
     // a connection's messages each in a channel message (a task of the page's) of their own
     let once = |lanes: &Vec<u32>| {
         [1, 2]
