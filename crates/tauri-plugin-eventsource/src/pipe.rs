@@ -15,9 +15,9 @@
 //! does: what a listener's promise continuation does (closing the source at `[DONE]`, say)
 //! happens before the connection's next message, not after the rest of a batch.
 //!
-//! The page's own backlog is bounded the same way: it reports the channel messages it has
+//! The page's own backlog is bounded too: it reports the channel messages it has
 //! received (`ack`'s `received`), and while [`BEHIND`] of them are unreported, what its
-//! connections send waits here and leaves as one batch with the next report.
+//! connections send waits here, in the same batches, and leaves as reports come.
 
 use std::{
     collections::VecDeque,
@@ -52,7 +52,7 @@ pub(crate) struct Pipe {
 struct PipeState {
     /// What waits for the main thread, oldest first.
     batches: VecDeque<Batch>,
-    /// The main thread has a turn queued for the batch.
+    /// The main thread has a turn queued for the oldest batch.
     queued: bool,
     /// Channel messages the page has not reported received.
     unreported: u64,
@@ -111,7 +111,7 @@ impl Pipe {
         self.queue_turn(state)
     }
 
-    /// The page received `count` more channel messages: what waited goes out as one.
+    /// The page received `count` more channel messages: what waited may go out again.
     pub(crate) fn received(self: &Arc<Self>, count: u64) {
         let mut state = self.state.lock().unwrap();
         state.unreported = state.unreported.saturating_sub(count);
