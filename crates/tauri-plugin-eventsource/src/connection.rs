@@ -72,8 +72,8 @@ pub struct StreamOptions {
     pub idle_timeout: Option<u64>,
     /// Heed the network (default true): a reconnect wait ends when the network is back or the
     /// machine wakes, failures while offline do not count and the next attempt waits the longest
-    /// delay, and a connection
-    /// silent since a wake is reestablished at once (docs/architecture.md "Network awareness").
+    /// delay, and a connection silent since a wake is reestablished at once
+    /// (docs/architecture.md "Network awareness").
     pub network_aware: bool,
 }
 

@@ -94,9 +94,13 @@ impl Registration {
     }
 
     fn in_group(&self, group: &Arc<Shared>) -> bool {
-        self.shared
-            .as_ref()
-            .is_some_and(|(s, _)| Arc::ptr_eq(s, group))
+        self.subscription(group).is_some()
+    }
+
+    /// Its key in `group`, if it subscribes to it.
+    fn subscription(&self, group: &Arc<Shared>) -> Option<Subscription> {
+        let (shared, key) = self.shared.as_ref()?;
+        Arc::ptr_eq(shared, group).then_some(*key)
     }
 
     fn stop(self) {
@@ -294,11 +298,8 @@ impl Registry {
         let ids: Vec<u32> = match served {
             Served::Connection(id) => vec![*id],
             Served::Subscription(group, key) => {
-                let member = table.registrations.iter().find(|(_, r)| {
-                    r.shared
-                        .as_ref()
-                        .is_some_and(|(s, k)| Arc::ptr_eq(s, group) && k == key)
-                });
+                let member =
+                    (table.registrations.iter()).find(|(_, r)| r.subscription(group) == Some(*key));
                 member.map(|(id, _)| *id).into_iter().collect()
             }
             // every subscriber, whether or not the opener still is one

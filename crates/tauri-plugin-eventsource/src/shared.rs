@@ -131,8 +131,8 @@ impl Shared {
     }
 
     /// Gives `message` to every subscriber whose scope allows where it comes from; the others
-    /// are told and leave, and their keys are returned. `None` once no subscriber is left.
-    fn send(&self, message: Message) -> Option<Vec<Subscription>> {
+    /// are told and leave. Whether any subscriber is left, and the keys of those that left.
+    fn send(&self, message: Message) -> (bool, Vec<Subscription>) {
         let mut state = self.state.lock().unwrap();
         let mut fenced = Vec::new();
         if let Message::Open { url, .. } = &message {
@@ -148,6 +148,8 @@ impl Shared {
                 fenced.push(s.key);
                 false
             });
+            // Left by everyone, as in `leave`: nobody may join it any more.
+            state.ended |= state.subscribers.is_empty();
         }
         for subscriber in &state.subscribers {
             subscriber.outlet.offer(&message);
@@ -156,7 +158,7 @@ impl Shared {
             state.ended |= matches!(message, Message::Closed);
             state.lifecycle = Some(message);
         }
-        (!state.subscribers.is_empty()).then_some(fenced)
+        (!state.subscribers.is_empty(), fenced)
     }
 }
 
@@ -176,14 +178,12 @@ pub(crate) struct SharedSink {
 
 impl Sink for SharedSink {
     async fn send(&mut self, message: Message) -> bool {
-        let Some(fenced) = self.shared.send(message) else {
-            return false;
-        };
+        let (subscribed, fenced) = self.shared.send(message);
         for key in fenced {
             self.registry
                 .finished(&Served::Subscription(self.shared.clone(), key));
         }
-        true
+        subscribed
     }
 
     async fn refresh_headers(&mut self) -> Option<HeadersAnswer> {

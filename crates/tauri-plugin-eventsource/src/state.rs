@@ -132,8 +132,8 @@ impl Sse {
     /// Tells every connection (opened with `network_aware`, the default) of a change in the
     /// machine's network: after `Online` or `Wake` a connection waiting to reconnect tries at
     /// once; while `Offline` failures do not count and attempts wait the policy's longest delay
-    /// (the system can be wrong, so they go on); after `Wake` an open connection that
-    /// receives nothing within a second is reestablished. The plugin detects wakes itself;
+    /// (the system can be wrong, so they go on); after `Wake` an open connection that receives
+    /// nothing within a second is reestablished. The plugin detects wakes itself;
     /// an app with an OS source of online/offline (or wake) events forwards them here.
     pub fn network_changed(&self, signal: NetworkSignal) {
         self.network.send(signal);
