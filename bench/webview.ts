@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IpcFloorResult, IpcPayload, LatencyResult, StreamsResult, ThroughputResult } from '../examples/demo/src/bench.js';
+import type { IpcFloorResult, IpcLatencyResult, IpcPayload, LatencyResult, StreamsResult, ThroughputResult } from '../examples/demo/src/bench.js';
 import { Demo, TRANSPORTS, type TransportName } from '../e2e/support/demo.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -99,6 +99,8 @@ const throughput = new Map<string, ThroughputResult>();
 const floor = new Map<string, IpcFloorResult>();
 /** Latency with the demo's columns paused, the transport alone; and while they repaint 5 times a second. */
 const latency = new Map<string, LatencyResult>();
+/** The same for a bare IPC message (keyed by repainting), the floor of the `tauri` row. */
+const ipcLatency = new Map<boolean, IpcLatencyResult>();
 const streams: (StreamsResult & { cpuBusy: number })[] = [];
 const key = (...parts: unknown[]) => parts.join('|');
 try {
@@ -132,6 +134,13 @@ try {
         `${transport} latency${repainting ? ' (columns repainting)' : ''}: p50 ${ms(typical.p50)} ms, p99 ${ms(typical.p99)} ms (page clock step ${fmt(typical.clockStep, 3)} ms, server ahead by ${ms(typical.clockOffset)} ms)`,
       );
     }
+    const floors: IpcLatencyResult[] = [];
+    for (let i = 0; i < RUNS; i++) floors.push(await demo.call<IpcLatencyResult>('ipcLatency', LATENCY.rate, LATENCY.count, LATENCY.warmup));
+    const typical = median(floors, (r) => r.p99);
+    ipcLatency.set(repainting, typical);
+    console.error(
+      `IPC floor latency${repainting ? ' (columns repainting)' : ''}: p50 ${ms(typical.p50)} ms, p99 ${ms(typical.p99)} ms (${typical.received}/${LATENCY.count} received, the app ahead by ${ms(typical.clockOffset)} ms)`,
+    );
   }
 
   await demo.call('render', false);
@@ -200,11 +209,12 @@ Latency, ms (receive − send at ${fmt(LATENCY.rate)} events/s, ${fmt(LATENCY.co
 
 | transport | min | p50 | p90 | p99 | max | p99, repainting | max, repainting |
 |---|---:|---:|---:|---:|---:|---:|---:|
-${TRANSPORTS.map((t) => {
-  const quiet = latency.get(key(t, false))!;
-  const busy = latency.get(key(t, true))!;
-  return `| ${t} | ${ms(quiet.min)} | ${ms(quiet.p50)} | ${ms(quiet.p90)} | ${ms(quiet.p99)} | ${ms(quiet.max)} | ${ms(busy.p99)} | ${ms(busy.max)} |`;
-}).join('\n')}
+${[
+  ...TRANSPORTS.map((t) => [t, latency.get(key(t, false))!, latency.get(key(t, true))!] as const),
+  ['IPC floor', ipcLatency.get(false)!, ipcLatency.get(true)!] as const,
+]
+  .map(([name, quiet, busy]) => `| ${name} | ${ms(quiet.min)} | ${ms(quiet.p50)} | ${ms(quiet.p90)} | ${ms(quiet.p99)} | ${ms(quiet.max)} | ${ms(busy.p99)} | ${ms(busy.max)} |`)
+  .join('\n')}
 
 Many streams in one window, ${STREAMS.rate} events/s each, ${STREAMS.count} events each (latency over all streams' events, the first tenth of each not counted):
 

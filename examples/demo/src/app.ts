@@ -4,7 +4,7 @@
 // column, exactly like a button press.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import { ipcFloor, latency, manyStreams, throughput } from './bench.js';
+import { ipcFloor, ipcLatency, latency, manyStreams, throughput } from './bench.js';
 import { Column } from './column.js';
 import { type ConnectSpec, reattach, TRANSPORTS, type TransportName } from './connect.js';
 import { Run, type RunResult, type Until } from './run.js';
@@ -138,6 +138,7 @@ const hook = {
   manyStreams: (transport: TransportName, streams: number, rate: number, count: number) =>
     manyStreams(server, transport, streams, rate, count, (run) => track(run)),
   ipcFloor,
+  ipcLatency,
   openNotifications,
   notifications: (): NotificationReport[] => notifications,
   simulate,

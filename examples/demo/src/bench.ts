@@ -15,21 +15,27 @@ export interface ThroughputResult {
   mibPerSec: number;
 }
 
-export interface LatencyResult {
-  transport: TransportName;
-  rate: number;
-  received: number;
-  /** The fastest event: page and server clocks may disagree by about this much (see BENCHMARKS.md). */
+interface Percentiles {
+  /** The fastest: the two clocks may disagree by about this much (see BENCHMARKS.md). */
   min: number;
   p50: number;
   p90: number;
   p99: number;
   max: number;
+}
+
+export interface LatencyResult extends Percentiles {
+  transport: TransportName;
+  rate: number;
+  received: number;
   /** Smallest step of the page's clock, ms: latencies are only this exact (WebKit coarsens timers). */
   clockStep: number;
-  /** How far the server's clock was ahead of the page's, ms: subtracted from every delay. */
+  /** How far the sender's clock (the server's, the app's) was ahead of the page's, ms: subtracted from every delay. */
   clockOffset: number;
 }
+
+/** The latency of a bare IPC message: no transport involved. */
+export type IpcLatencyResult = Omit<LatencyResult, 'transport'>;
 
 /** The server's event payload starts `{"n":…,"t":<send time, ms since the epoch>`. */
 const SENT_AT = /"t":([0-9.]+)/;
@@ -163,7 +169,7 @@ async function measureStreams(
   show: (run: Run) => void,
 ): Promise<{ streams: StreamDelays[]; clockOffset: number }> {
   const url = benchUrl(server, transport, { rate: String(rate), count: String(count) });
-  const offset = await measureClockOffset(server);
+  const offset = await measureClockOffset(async () => Number(await (await fetch(`${server}/clock`)).text()));
   const deadline = 30_000 + (count * 1000) / rate;
   const measured = Array.from({ length: streams }, (_, i) => {
     const stream: StreamDelays = { received: 0, delays: new Float64Array(count), firstAt: null, lastAt: null };
@@ -189,7 +195,7 @@ async function measureStreams(
   return { streams: await Promise.all(measured), clockOffset: offset };
 }
 
-function percentiles(delays: Float64Array): { min: number; p50: number; p90: number; p99: number; max: number } {
+function percentiles(delays: Float64Array): Percentiles {
   const sorted = Float64Array.from(delays).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { min: at(0), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
@@ -222,36 +228,62 @@ export interface IpcFloorResult {
  */
 export async function ipcFloor(payload: IpcPayload, size: number, count: number): Promise<IpcFloorResult> {
   const started = performance.now();
-  let received = 0;
   let lastAt = started;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 120_000);
-    const channel = new Channel<unknown>(() => {
-      lastAt = performance.now();
-      if (++received === count) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void invoke('ipc_floor', { payload, size, count, onMessage: channel });
-  });
+  const received = await runIpcFloor({ payload, size, count }, 120_000, () => (lastAt = performance.now()));
   const seconds = (lastAt - started) / 1000;
   const bytes = payload === 'empty' ? 0 : size * received;
   return { payload, size, count, received, messagesPerSec: received / seconds, mibPerSec: bytes / seconds / 2 ** 20 };
 }
 
 /**
- * How far the server's clock is ahead of the page's, ms. Both stamp `performance.timeOrigin +
- * performance.now()`, but each process takes its origin from the wall clock when it starts, so a
- * clock adjustment between the two starts would offset every delay (even below zero). Each round
- * trip to the server's `/clock` estimates it at its midpoint; WebKit's clock moves in 1 ms steps,
- * so one estimate is off by up to a step, and the mean of the quicker half of 40 is used.
+ * The latency of Tauri's IPC alone: `count` messages stamped with the app's clock, sent at `rate`
+ * a second from a Rust thread, receive − send as for a transport's events (the first `warmup`
+ * not counted). A transport's latency cannot be lower than this in the same conditions.
  */
-async function measureClockOffset(server: string): Promise<number> {
+export async function ipcLatency(rate: number, count: number, warmup: number): Promise<IpcLatencyResult> {
+  const offset = await measureClockOffset(() => invoke<number>('clock'));
+  const delays = new Float64Array(count);
+  let n = 0;
+  const received = await runIpcFloor({ payload: 'stamped', size: 0, count, rate }, 30_000 + (count * 1000) / rate, (message) => {
+    delays[n++] = performance.timeOrigin + performance.now() - ((message as { t: number }).t - offset);
+  });
+  return { rate, received, ...percentiles(delays.subarray(warmup, received)), clockStep: clockStep(), clockOffset: offset };
+}
+
+/** Runs `ipc_floor`, handing each message to `onMessage`; the number received, at the `count`th or after `timeoutMs`. */
+async function runIpcFloor(
+  args: { payload: IpcPayload | 'stamped'; size: number; count: number; rate?: number },
+  timeoutMs: number,
+  onMessage: (message: unknown) => void,
+): Promise<number> {
+  let received = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const channel = new Channel<unknown>((message) => {
+      onMessage(message);
+      if (++received === args.count) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void invoke('ipc_floor', { ...args, onMessage: channel });
+  });
+  return received;
+}
+
+/**
+ * How far the sender's clock is ahead of the page's, ms, from round trips to `senderNow`. Both stamp
+ * ms since the epoch (the page as `performance.timeOrigin + performance.now()`), but each process
+ * takes its origin from the wall clock when it starts, so a clock adjustment between the two starts
+ * would offset every delay (even below zero). Each round trip estimates it at its midpoint; WebKit's
+ * clock moves in 1 ms steps, so one estimate is off by up to a step, and the mean of the quicker
+ * half of 40 is used.
+ */
+async function measureClockOffset(senderNow: () => Promise<number>): Promise<number> {
   const samples: { roundTrip: number; offset: number }[] = [];
   for (let i = 0; i < 40; i++) {
     const before = performance.timeOrigin + performance.now();
-    const at = Number(await (await fetch(`${server}/clock`)).text());
+    const at = await senderNow();
     const after = performance.timeOrigin + performance.now();
     samples.push({ roundTrip: after - before, offset: at - (before + after) / 2 });
   }

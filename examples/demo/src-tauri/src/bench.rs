@@ -1,6 +1,9 @@
 //! The IPC floor of the webview benchmark (`bench/webview.ts`): messages sent through a `Channel`
-//! as fast as Tauri takes them, with no HTTP, parsing or flow control, so every transport row can
-//! be compared with what Tauri's IPC alone allows for messages of that size.
+//! with no HTTP, parsing or flow control, as fast as Tauri takes them or at a fixed rate, so every
+//! transport row can be compared with what Tauri's IPC alone allows for messages of that size, and
+//! every latency with that of a bare message.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -17,6 +20,8 @@ pub enum Payload {
     Raw,
     /// A JSON string of `size` ASCII characters, as an event's data travels.
     Json,
+    /// `{"t":…}`, the time it was sent ([`clock`]'s), as the bundled server stamps its events.
+    Stamped,
 }
 
 impl Payload {
@@ -25,23 +30,42 @@ impl Payload {
             Self::Empty => InvokeResponseBody::Json("null".into()),
             Self::Raw => InvokeResponseBody::Raw(vec![b'x'; size]),
             Self::Json => InvokeResponseBody::Json(format!("\"{}\"", "x".repeat(size))),
+            Self::Stamped => InvokeResponseBody::Json(format!("{{\"t\":{}}}", clock())),
         }
     }
 }
 
+/// The time a `Stamped` message is stamped with, ms since the epoch: the page estimates its
+/// offset from its own clock with round trips to this command.
+#[tauri::command]
+pub fn clock() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+        * 1000.0
+}
+
 /// Sends `count` messages of `payload` (`size` bytes) to `on_message` from another thread, as the
-/// plugin's connections do, and returns at once: the page times them as they arrive.
+/// plugin's connections do, and returns at once: the page times them as they arrive. With a
+/// `rate` (messages/s) they are paced from the start, like the server's `rate` stream; without,
+/// as fast as Tauri takes them.
 #[tauri::command]
 pub fn ipc_floor(
     payload: Payload,
     size: usize,
     count: usize,
+    rate: Option<u32>,
     on_message: Channel<InvokeResponseBody>,
 ) {
-    let body = payload.body(size);
     std::thread::spawn(move || {
-        for _ in 0..count {
-            if on_message.send(body.clone()).is_err() {
+        let start = Instant::now();
+        for n in 0..count {
+            if let Some(rate) = rate {
+                let due = start + Duration::from_secs_f64(n as f64 / f64::from(rate));
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            }
+            if on_message.send(payload.body(size)).is_err() {
                 break;
             }
         }

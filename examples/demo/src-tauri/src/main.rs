@@ -69,7 +69,8 @@ fn main() {
             open_notifications,
             notifications_feed,
             simulate_network,
-            bench::ipc_floor
+            bench::ipc_floor,
+            bench::clock
         ])
         .run(tauri::generate_context!())
         .expect("tauri-sse demo failed to start");
