@@ -2,31 +2,32 @@
  * Streaming UTF-8 → UTF-16 decoding (WHATWG "UTF-8 decode" without BOM sniffing: the parser strips
  * the BOM itself, once per stream, so a BOM later in the stream stays data).
  *
- * Why not `TextDecoder.decode(bytes, { stream: true })`: engines have a much faster one-shot path
- * (Node 20: 4-5x on ASCII chunks of 1-16 KiB). One-shot decoding of a chunk equals streaming decoding
- * as long as the chunk does not end inside a code point that the next chunk completes, so such a
- * tail (at most 3 bytes) is carried over and decoded with the next chunk.
+ * Why not always `TextDecoder.decode(bytes, { stream: true })`: engines have a much faster one-shot
+ * path for ASCII (Node 20: 4-5x on chunks of 1-16 KiB). One-shot decoding of a chunk equals
+ * streaming decoding as long as the chunk does not end inside a code point that the next chunk
+ * completes, so while the stream is ASCII such a tail (at most 3 bytes) is carried over to the next
+ * chunk. Once a chunk is not ASCII, chunks go through a real streaming decoder (Node's ICU path,
+ * 1.5-2x faster than the one-shot path on non-ASCII text, and it holds a split code point itself,
+ * where carrying meant a copy of the next chunk), until an ASCII chunk leaves it holding nothing.
  */
-const SMALL_CHUNK = 128;
-
 export class Utf8Decoder {
-  // Two decoders, both used one-shot on chunks that end at a safe boundary (see completeLength).
-  // Engines differ in which is faster: Node's one-shot path is 4-5x faster than its ICU path on
-  // ASCII but 1.5-2x slower on non-ASCII text. Once `decode` saw `stream: true`, Node keeps that
-  // decoder on the ICU path, which is how the second one is obtained. Which one to use is guessed
-  // from the previous chunk: a chunk that decoded to as many code units as it had bytes was ASCII.
-  private readonly fast = new TextDecoder('utf-8', { ignoreBOM: true });
-  private readonly general = new TextDecoder('utf-8', { ignoreBOM: true });
-  private lastWasAscii = true;
+  private readonly oneShot = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly streaming = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** Whether `streaming` is in use: it may hold the start of a code point. */
+  private inStream = false;
+  /** The start of a code point cut by the end of the last chunk, on the one-shot path. */
   private carry: Uint8Array | undefined;
 
-  constructor() {
-    this.general.decode(new Uint8Array(0), { stream: true });
-  }
-
   decode(bytes: Uint8Array): string {
+    if (this.inStream) {
+      const text = this.streaming.decode(bytes, STREAM);
+      // An ASCII last byte ends every sequence: nothing is held, the one-shot path may resume.
+      const n = bytes.length;
+      if (n !== 0 && text.length === n && (bytes[n - 1] as number) < 0x80) this.inStream = false;
+      return text;
+    }
     if (this.carry !== undefined) {
-      // Rare (a code point split by the chunking): one copy of this chunk keeps the logic simple.
+      // One copy of this chunk: the stream was ASCII up to the cut code point.
       const joined = new Uint8Array(this.carry.length + bytes.length);
       joined.set(this.carry);
       joined.set(bytes, this.carry.length);
@@ -40,21 +41,30 @@ export class Utf8Decoder {
       if (cut === 0) return '';
       bytes = bytes.subarray(0, cut);
     }
-    // Below ~128 bytes the ICU path's per-call cost outweighs its faster non-ASCII loop (Node 20:
-    // equal at 64 bytes of non-ASCII text, while ASCII is 1.7x faster on the one-shot path).
-    const text = (this.lastWasAscii || bytes.length < SMALL_CHUNK ? this.fast : this.general).decode(bytes);
-    this.lastWasAscii = text.length === bytes.length;
-    return text;
+    const text = this.oneShot.decode(bytes);
+    if (text.length === bytes.length) return text;
+    this.inStream = true;
+    if (this.carry === undefined) return text;
+    // The held-back bytes start the streaming decoder's next code point ('' unless already invalid).
+    const head = this.streaming.decode(this.carry, STREAM);
+    this.carry = undefined;
+    return head === '' ? text : text + head;
   }
 
   /** End of input: an incomplete code point left over becomes U+FFFD, as the spec's decoder does at EOF. */
   end(): string {
+    if (this.inStream) {
+      this.inStream = false;
+      return this.streaming.decode();
+    }
     const carry = this.carry;
     if (carry === undefined) return '';
     this.carry = undefined;
-    return this.general.decode(carry);
+    return this.oneShot.decode(carry);
   }
 }
+
+const STREAM = { stream: true };
 
 /**
  * Length of the prefix of `bytes` that can be decoded now. Cutting right before a lead byte (any

@@ -64,6 +64,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       // chunks: `llm` and `multiline` 10-15% slower, `crlf-utf8` ~5%). Only when both are short:
       // a long line fed in small chunks is not copied over and over, and a large chunk is not
       // copied to save one line's slice (with 16 KiB chunks that copy cost `llm` ~10%).
+      // A chunk with no line end only extends the pending line: no join, no rescan.
+      if (extendsPending(text)) return;
       text = pending.take(text, false);
       pendingLength = 0;
     }
@@ -71,6 +73,13 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     const cr = text.indexOf('\r', pos);
     if (cr === -1) splitAtLF(text, pos);
     else splitAtCRorLF(text, pos, cr);
+  }
+
+  /** Keeps `text` as more of the pending line if it ends no line. Out of feedText: its inlining budget (see above). */
+  function extendsPending(text: string): boolean {
+    if (text.indexOf('\n') !== -1 || text.indexOf('\r') !== -1) return false;
+    keepPartial(text);
+    return true;
   }
 
   /** Splits `text` from `pos` when it has no CR. */

@@ -14,8 +14,24 @@ export class PendingLine {
   private parts: string[] = [];
   /** Small pieces after the last part. */
   private run: string[] = [];
+  /**
+   * A short line is kept as one string instead (`+` builds a rope: no copy until it is read), as
+   * most pending lines are: one piece of a line cut by a chunk boundary, maybe a few more when the
+   * chunks are tiny. Joining arrays for those was a quarter of the time at 64 B chunks.
+   */
+  private head = '';
 
   push(piece: string): void {
+    if (this.parts.length === 0 && this.run.length === 0) {
+      if (this.head.length + piece.length <= HEAD_MAX) {
+        this.head = this.head === '' ? piece : this.head + piece;
+        return;
+      }
+      if (this.head !== '') {
+        this.run.push(this.head);
+        this.head = '';
+      }
+    }
     if (piece.length < SMALL_PIECE) {
       this.run.push(piece);
       if (this.run.length === RUN) this.endRun();
@@ -30,7 +46,11 @@ export class PendingLine {
    * tests expect of a complete line); empties the store.
    */
   take(last: string, withLF: boolean): string {
-    // Most pending lines are one piece of a line cut by a chunk boundary: then parts is empty.
+    if (this.parts.length === 0 && this.run.length === 0) {
+      const head = this.head;
+      this.head = '';
+      return withLF ? head + last + '\n' : head + last;
+    }
     let into = this.run;
     if (this.parts.length !== 0) {
       if (this.run.length !== 0) this.endRun();
@@ -44,8 +64,10 @@ export class PendingLine {
   }
 
   clear(): void {
-    this.parts.length = 0;
-    this.run.length = 0;
+    this.head = '';
+    // Setting an array's length is a runtime call (~10% of the time on comments in 7 B chunks).
+    if (this.parts.length !== 0) this.parts.length = 0;
+    if (this.run.length !== 0) this.run.length = 0;
   }
 
   private endRun(): void {
@@ -60,3 +82,5 @@ export class PendingLine {
  */
 const SMALL_PIECE = 512;
 const RUN = 2048;
+/** Longest line kept as `head`: past it, the pieces go to the arrays (a rope that long is slow to flatten). */
+const HEAD_MAX = 1024;
