@@ -20,6 +20,17 @@ class Lcg {
 const TOKENS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.', ',', ' and',
   ' café', ' naïve', ' —', ' 日本', ' 🙂', '\\n', ' \\"quoted\\"', ' token'];
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa'];
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+// Code points, picked one at a time (the Rust benchmark holds the same lists as chars).
+const TEXT_CHARS = Array.from(`${ALNUM}      .,`);
+const ID_CHARS = Array.from(`${ALNUM}éü日本-_`);
+const EVENT_NAMES = ['mise-à-jour', 'événement', '更新', 'обновление', 'update', 'ñandú'];
+
+function text(rng: Lcg, length: number, chars: string[]): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += chars[rng.pick(chars.length)];
+  return out;
+}
 
 export interface Workload {
   name: string;
@@ -79,6 +90,42 @@ export function workloads(): Workload[] {
       }),
     },
     {
+      name: 'notifications',
+      describe: 'a notification as JSON (200-500 B: ids, a user, a text body), LF',
+      bytes: build((rng, n) => {
+        const user = 1000 + rng.pick(9000);
+        const name = rng.pick(100);
+        const body = text(rng, 60 + rng.pick(260), TEXT_CHARS);
+        const priority = rng.pick(3);
+        return `data: {"id":"ntf_${n}","type":"notification.created","created_at":${1733050000 + n},"user":{"id":${user},"name":"user${name}"},"title":"New comment on your post","body":"${body}","read":false,"priority":${priority}}\n\n`;
+      }),
+    },
+    {
+      name: 'openai-chat',
+      describe: "OpenAI chat completion chunks (~250 B of JSON around one token), `data: [DONE]` every 50",
+      bytes: build((rng, n) => {
+        const token = TOKENS[rng.pick(TOKENS.length)];
+        const chunk = `data: {"id":"chatcmpl-AbC123","object":"chat.completion.chunk","created":1733050000,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_abc","choices":[{"index":0,"delta":{"content":"${token}"},"logprobs":null,"finish_reason":null}]}\n\n`;
+        return n % 50 === 49 ? `${chunk}data: [DONE]\n\n` : chunk;
+      }),
+    },
+    {
+      name: 'long-ids',
+      describe: 'ids of 64-200 characters and event names, both with non-ASCII text, small data, LF',
+      bytes: build((rng, n) => {
+        const id = text(rng, 64 + rng.pick(137), ID_CHARS);
+        return `id: ${id}\nevent: ${EVENT_NAMES[rng.pick(EVENT_NAMES.length)]}\ndata: {"n":${n}}\n\n`;
+      }),
+    },
+    {
+      name: 'heartbeats',
+      describe: '2-8 `: ping` comments between small events, LF',
+      bytes: build((rng, n) => {
+        const pings = ': ping\n\n'.repeat(2 + rng.pick(7));
+        return `${pings}data: {"n":${n},"v":${rng.pick(100000)}}\n\n`;
+      }),
+    },
+    {
       name: '64k-events',
       describe: '64 KiB single-line events of a-z',
       bytes: build((rng) => {
@@ -100,4 +147,11 @@ export function workloads(): Workload[] {
       }),
     },
   ];
+}
+
+/** FNV-1a (32 bits) over the workloads' bytes in order: both benchmarks print it, so their corpora can be seen to match. */
+export function fingerprint(all: Workload[]): string {
+  let hash = 0x811c9dc5;
+  for (const { bytes } of all) for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return `0x${hash.toString(16).padStart(8, '0')}`;
 }

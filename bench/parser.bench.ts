@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createParser as createEsParser } from 'eventsource-parser';
 import { createParser } from '../packages/tauri-sse/src/parser/index.js';
-import { CHUNK_SIZES, workloads } from './corpus.js';
+import { CHUNK_SIZES, fingerprint, workloads } from './corpus.js';
 
 const WARMUP_RUNS = 3;
 const RUNS = 15;
@@ -82,13 +82,15 @@ console.log(
   `packages: tauri-sse ${version('../packages/tauri-sse/package.json')}, ` +
     `eventsource-parser ${version('../node_modules/eventsource-parser/package.json')}`,
 );
+const all = workloads();
+console.log(`corpus: ${all.length} workloads, FNV-1a ${fingerprint(all)}`);
 console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n`);
 console.log('| workload | chunk | tauri-sse MB/s | eventsource-parser MB/s | ratio |');
 console.log('|---|---:|---:|---:|---:|');
 
 const only = process.argv.slice(2);
 const ratios: number[] = [];
-for (const workload of workloads().filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)))) {
+for (const workload of all.filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)))) {
   for (const size of CHUNK_SIZES) {
     const chunks = split(workload.bytes, size);
     const a = ours(chunks);

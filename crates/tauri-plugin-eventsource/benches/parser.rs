@@ -62,6 +62,23 @@ const WORDS: [&str; 10] = [
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
 ];
 
+const ALNUM: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const EVENT_NAMES: [&str; 6] = [
+    "mise-à-jour",
+    "événement",
+    "更新",
+    "обновление",
+    "update",
+    "ñandú",
+];
+
+/// `length` characters picked one at a time from `chars` (code points, as `bench/corpus.ts` picks them).
+fn text(rng: &mut Lcg, length: usize, chars: &[char]) -> String {
+    (0..length)
+        .map(|_| chars[rng.pick(chars.len() as u32)])
+        .collect()
+}
+
 fn build(mut make_event: impl FnMut(&mut Lcg, usize) -> String) -> Vec<u8> {
     let mut rng = Lcg(1);
     let mut bytes = Vec::with_capacity(CORPUS_BYTES + 70_000);
@@ -74,6 +91,8 @@ fn build(mut make_event: impl FnMut(&mut Lcg, usize) -> String) -> Vec<u8> {
 }
 
 fn workloads() -> Vec<(&'static str, Vec<u8>)> {
+    let text_chars: Vec<char> = format!("{ALNUM}      .,").chars().collect();
+    let id_chars: Vec<char> = format!("{ALNUM}éü日本-_").chars().collect();
     vec![
         (
             "llm",
@@ -123,6 +142,51 @@ fn workloads() -> Vec<(&'static str, Vec<u8>)> {
             }),
         ),
         (
+            "notifications",
+            build(|rng, n| {
+                let user = 1000 + rng.pick(9000);
+                let name = rng.pick(100);
+                let length = 60 + rng.pick(260);
+                let body = text(rng, length, &text_chars);
+                let priority = rng.pick(3);
+                let created = 1_733_050_000 + n;
+                format!(
+                    "data: {{\"id\":\"ntf_{n}\",\"type\":\"notification.created\",\"created_at\":{created},\"user\":{{\"id\":{user},\"name\":\"user{name}\"}},\"title\":\"New comment on your post\",\"body\":\"{body}\",\"read\":false,\"priority\":{priority}}}\n\n"
+                )
+            }),
+        ),
+        (
+            "openai-chat",
+            build(|rng, n| {
+                let token = TOKENS[rng.pick(TOKENS.len() as u32)];
+                let chunk = format!(
+                    "data: {{\"id\":\"chatcmpl-AbC123\",\"object\":\"chat.completion.chunk\",\"created\":1733050000,\"model\":\"gpt-4o-2024-08-06\",\"system_fingerprint\":\"fp_abc\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{token}\"}},\"logprobs\":null,\"finish_reason\":null}}]}}\n\n"
+                );
+                if n % 50 == 49 {
+                    chunk + "data: [DONE]\n\n"
+                } else {
+                    chunk
+                }
+            }),
+        ),
+        (
+            "long-ids",
+            build(|rng, n| {
+                let length = 64 + rng.pick(137);
+                let id = text(rng, length, &id_chars);
+                let event = EVENT_NAMES[rng.pick(EVENT_NAMES.len() as u32)];
+                format!("id: {id}\nevent: {event}\ndata: {{\"n\":{n}}}\n\n")
+            }),
+        ),
+        (
+            "heartbeats",
+            build(|rng, n| {
+                let pings = ": ping\n\n".repeat(2 + rng.pick(7));
+                let value = rng.pick(100_000);
+                format!("{pings}data: {{\"n\":{n},\"v\":{value}}}\n\n")
+            }),
+        ),
+        (
             "64k-events",
             build(|rng, _| {
                 let data: String = (0..64 * 1024)
@@ -143,6 +207,18 @@ fn workloads() -> Vec<(&'static str, Vec<u8>)> {
             }),
         ),
     ]
+}
+
+/// FNV-1a (32 bits) over the workloads' bytes in order, as `bench/corpus.ts` computes it: both
+/// benchmarks print it, so their corpora can be seen to match.
+fn fingerprint(all: &[(&str, Vec<u8>)]) -> String {
+    let hash = all
+        .iter()
+        .flat_map(|(_, bytes)| bytes)
+        .fold(0x811c_9dc5_u32, |hash, &byte| {
+            (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+        });
+    format!("{hash:#010x}")
 }
 
 /// The same work for both parsers per event: count it and touch its data.
@@ -227,6 +303,12 @@ fn main() {
         "crates: tauri-plugin-eventsource {}, sseer 0.3.1, eventsource-stream 0.2.3",
         env!("CARGO_PKG_VERSION")
     );
+    let all = workloads();
+    println!(
+        "corpus: {} workloads, FNV-1a {}",
+        all.len(),
+        fingerprint(&all)
+    );
     println!("median of {RUNS} runs after {WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n");
     println!("| workload | chunk | tauri-plugin-eventsource MB/s | sseer MB/s | eventsource-stream MB/s | vs sseer | vs eventsource-stream |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
@@ -235,7 +317,7 @@ fn main() {
         .filter(|arg| !arg.starts_with('-'))
         .collect();
     let (mut vs_sseer, mut vs_es) = (Vec::new(), Vec::new());
-    for (name, bytes) in workloads()
+    for (name, bytes) in all
         .into_iter()
         .filter(|(name, _)| only.is_empty() || only.iter().any(|word| name.contains(word.as_str())))
     {

@@ -383,9 +383,14 @@ fn into_string_lossy(bytes: Vec<u8>) -> String {
     }
 }
 
-/// A complete line never splits a code point, so decoding per line is exact.
+/// A complete line never splits a code point, so decoding per line is exact. Validated with
+/// `simdutf8` first: JSON payloads of a few hundred bytes are the common event, and there its
+/// SIMD pass beats `std`'s.
 fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]
