@@ -58,6 +58,8 @@ pub fn ipc_floor(
     rate: Option<u32>,
     on_message: Channel<InvokeResponseBody>,
 ) {
+    // Built once unless each message carries its own send time: the floor measures the IPC.
+    let fixed = (!matches!(payload, Payload::Stamped)).then(|| payload.body(size));
     std::thread::spawn(move || {
         let start = Instant::now();
         for n in 0..count {
@@ -65,7 +67,8 @@ pub fn ipc_floor(
                 let due = start + Duration::from_secs_f64(n as f64 / f64::from(rate));
                 std::thread::sleep(due.saturating_duration_since(Instant::now()));
             }
-            if on_message.send(payload.body(size)).is_err() {
+            let body = fixed.clone().unwrap_or_else(|| payload.body(size));
+            if on_message.send(body).is_err() {
                 break;
             }
         }
