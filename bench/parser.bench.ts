@@ -2,7 +2,9 @@
  * Parser throughput, bytes in (UTF-8 decoding included): tauri-sse's `createParser().feed(bytes)`
  * against `eventsource-parser` fed by a streaming `TextDecoder`, in the same process.
  * Run: `npm run bench` (= `node --import tsx bench/parser.bench.ts`) at the repository root;
- * `npm run bench -- crlf short` runs only the workloads whose names contain one of the words.
+ * `npm run bench -- crlf short` runs only the workloads whose names contain one of the words;
+ * `npm run bench -- --text` feeds both parsers text decoded beforehand (how eventsource-parser's
+ * own benchmark feeds it) instead of bytes.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,7 +20,12 @@ interface Tally {
   chars: number;
 }
 
-type Feeder = (chunks: Uint8Array[]) => Tally;
+const TEXT = process.argv.includes('--text');
+const STREAM = { stream: true };
+
+/** Byte chunks, or (`--text`) the same chunks decoded beforehand. */
+type Chunks = Uint8Array[] | string[];
+type Feeder = (chunks: Chunks) => Tally;
 
 /** The same work for both parsers per event: count it and touch its data. */
 function tallying(): [Tally, (event: { data: string }) => void] {
@@ -32,25 +39,27 @@ function tallying(): [Tally, (event: { data: string }) => void] {
   ];
 }
 
-function ours(chunks: Uint8Array[]): Tally {
+function ours(chunks: Chunks): Tally {
   const [tally, onEvent] = tallying();
   const parser = createParser({ onEvent });
   for (const chunk of chunks) parser.feed(chunk);
   return tally;
 }
 
-function theirs(chunks: Uint8Array[]): Tally {
+function theirs(chunks: Chunks): Tally {
   const [tally, onEvent] = tallying();
   const parser = createEsParser({ onEvent });
   const decoder = new TextDecoder();
-  for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+  for (const chunk of chunks) parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, STREAM));
   return tally;
 }
 
-function split(bytes: Uint8Array, size: number): Uint8Array[] {
+function split(bytes: Uint8Array, size: number): Chunks {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
-  return chunks;
+  if (!TEXT) return chunks;
+  const decoder = new TextDecoder();
+  return chunks.map((chunk) => decoder.decode(chunk, STREAM));
 }
 
 function median(values: number[]): number {
@@ -59,7 +68,7 @@ function median(values: number[]): number {
 }
 
 /** Median MB/s of each feeder; runs alternate between them so drift hits both alike. */
-function measure(feeders: Feeder[], chunks: Uint8Array[], bytes: number): number[] {
+function measure(feeders: Feeder[], chunks: Chunks, bytes: number): number[] {
   const times: number[][] = feeders.map(() => []);
   for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
     feeders.forEach((feed, i) => {
@@ -84,11 +93,12 @@ console.log(
 );
 const all = workloads();
 console.log(`corpus: ${all.length} workloads, FNV-1a ${fingerprint(all)}`);
+console.log(TEXT ? 'input: text, decoded before timing (both parsers fed the same strings)' : 'input: bytes, UTF-8 decoding included');
 console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n`);
 console.log('| workload | chunk | tauri-sse MB/s | eventsource-parser MB/s | ratio |');
 console.log('|---|---:|---:|---:|---:|');
 
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const ratios: number[] = [];
 for (const workload of all.filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)))) {
   for (const size of CHUNK_SIZES) {
