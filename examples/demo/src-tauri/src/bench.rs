@@ -3,7 +3,10 @@
 //! transport row can be compared with what Tauri's IPC alone allows for messages of that size, and
 //! every latency with that of a bare message.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::{
+    num::NonZeroU32,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
 
 use serde::Deserialize;
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -55,7 +58,7 @@ pub fn ipc_floor(
     payload: Payload,
     size: usize,
     count: usize,
-    rate: Option<u32>,
+    rate: Option<NonZeroU32>,
     on_message: Channel<InvokeResponseBody>,
 ) {
     // Built once unless each message carries its own send time: the floor measures the IPC.
@@ -64,7 +67,7 @@ pub fn ipc_floor(
         let start = Instant::now();
         for n in 0..count {
             if let Some(rate) = rate {
-                let due = start + Duration::from_secs_f64(n as f64 / f64::from(rate));
+                let due = start + Duration::from_secs_f64(n as f64 / f64::from(rate.get()));
                 std::thread::sleep(due.saturating_duration_since(Instant::now()));
             }
             let body = fixed.clone().unwrap_or_else(|| payload.body(size));
