@@ -87,7 +87,17 @@ export async function latency(
 ): Promise<LatencyResult> {
   const { streams, clockOffset } = await measureStreams(server, transport, 1, rate, count, show);
   const [stream] = streams;
-  return { transport, rate, received: stream!.received, ...percentiles(stream!.delays.subarray(warmup)), clockStep: clockStep(), clockOffset };
+  return { transport, ...latencyOf(rate, stream!.received, stream!.delays.subarray(warmup), clockOffset) };
+}
+
+/** A latency row from the counted delays. */
+function latencyOf(rate: number, received: number, delays: Float64Array, clockOffset: number): IpcLatencyResult {
+  return { rate, received, ...percentiles(delays), clockStep: clockStep(), clockOffset };
+}
+
+/** How long a paced run of `count` messages at `rate` a second may take before it is cut off, ms. */
+function deadlineFor(count: number, rate: number): number {
+  return 30_000 + (count * 1000) / rate;
 }
 
 export interface StreamsResult {
@@ -170,7 +180,7 @@ async function measureStreams(
 ): Promise<{ streams: StreamDelays[]; clockOffset: number }> {
   const url = benchUrl(server, transport, { rate: String(rate), count: String(count) });
   const offset = await measureClockOffset(async () => Number(await (await fetch(`${server}/clock`)).text()));
-  const deadline = 30_000 + (count * 1000) / rate;
+  const deadline = deadlineFor(count, rate);
   const measured = Array.from({ length: streams }, (_, i) => {
     const stream: StreamDelays = { received: 0, delays: new Float64Array(count), firstAt: null, lastAt: null };
     const run = new Run({ transport, url }, `bench: ${streams} × ${rate} events/s`, {
@@ -244,10 +254,10 @@ export async function ipcLatency(rate: number, count: number, warmup: number): P
   const offset = await measureClockOffset(() => invoke<number>('clock'));
   const delays = new Float64Array(count);
   let n = 0;
-  const received = await runIpcFloor({ payload: 'stamped', size: 0, count, rate }, 30_000 + (count * 1000) / rate, (message) => {
+  const received = await runIpcFloor({ payload: 'stamped', size: 0, count, rate }, deadlineFor(count, rate), (message) => {
     delays[n++] = performance.timeOrigin + performance.now() - ((message as { t: number }).t - offset);
   });
-  return { rate, received, ...percentiles(delays.subarray(warmup, received)), clockStep: clockStep(), clockOffset: offset };
+  return latencyOf(rate, received, delays.subarray(warmup, received), offset);
 }
 
 /** Runs `ipc_floor`, handing each message to `onMessage`; the number received, at the `count`th or after `timeoutMs`. */

@@ -6,9 +6,10 @@
  * path for ASCII (Node 20: 4-5x on chunks of 1-16 KiB). One-shot decoding of a chunk equals
  * streaming decoding as long as the chunk does not end inside a code point that the next chunk
  * completes, so while the stream is ASCII such a tail (at most 3 bytes) is carried over to the next
- * chunk. Once a chunk is not ASCII, chunks go through a real streaming decoder (Node's ICU path,
- * 1.5-2x faster than the one-shot path on non-ASCII text, and it holds a split code point itself,
- * where carrying meant a copy of the next chunk), until an ASCII chunk leaves it holding nothing.
+ * chunk. Once a chunk is not ASCII, chunks go through a real streaming decoder (Node's ICU path:
+ * on non-ASCII text 1.5-2x faster than the one-shot path from 1 KiB chunks, level at 64 B; and it
+ * holds a split code point itself, where carrying meant a copy of the next chunk), until an ASCII
+ * chunk leaves it holding nothing. BENCHMARKS.md ("Parser (TypeScript)") has the trade-off at 64 B.
  */
 export class Utf8Decoder {
   private readonly oneShot = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -21,7 +22,8 @@ export class Utf8Decoder {
   decode(bytes: Uint8Array): string {
     if (this.inStream) {
       const text = this.streaming.decode(bytes, STREAM);
-      // An ASCII last byte ends every sequence: nothing is held, the one-shot path may resume.
+      // Only an all-ASCII chunk leads back (a non-ASCII stream stays here); its ASCII last byte
+      // ends every sequence, so nothing is held and the one-shot path may resume.
       const n = bytes.length;
       if (n !== 0 && text.length === n && (bytes[n - 1] as number) < 0x80) this.inStream = false;
       return text;
