@@ -183,6 +183,44 @@ describe('maxEventSize', () => {
   });
 });
 
+describe('lines the spec ignores, fed a character at a time', () => {
+  // Unknown fields and comments nobody listens to are skipped up to their line end, not kept: fed
+  // as idle streams send padding, they must still read exactly as the same stream in one chunk.
+  const cases: [string, string][] = [
+    ['an unknown field', 'no' + 'o'.repeat(500)],
+    ['a mis-cased field', 'Data: ' + 'x'.repeat(500)],
+    ['a field name that only starts like one', 'dat' + 'x'.repeat(500) + ': y'],
+    ['a comment', ':' + 'z'.repeat(500)],
+  ];
+  for (const [name, line] of cases) {
+    for (const maxEventSize of [undefined, 100]) {
+      it(`${name}${maxEventSize ? ', longer than maxEventSize' : ''}`, () => {
+        const input = `id: é1\ndata: a\n${line}\r\ndata: b\n\n${line}\rdata: c\n\n`;
+        const run = (chunks: string[]) => {
+          const log: unknown[] = [];
+          const parser = createParser(
+            { onEvent: (e) => log.push(['event', e.id, e.data]), onError: (e) => log.push(['error', e.type]) },
+            { maxEventSize },
+          );
+          for (const chunk of chunks) parser.feed(chunk);
+          return log;
+        };
+        const whole = run([input]);
+        assert.deepEqual(run(Array.from(input)), whole);
+        // An unknown field's line is still the line being read: it counts towards the limit, a
+        // comment does not (docs/architecture.md, "Limit").
+        const failed = maxEventSize !== undefined && !line.startsWith(':');
+        assert.deepEqual(
+          whole,
+          failed
+            ? [['error', 'event-too-large'], ['error', 'event-too-large']]
+            : [['event', 'é1', 'a\nb'], ['event', 'é1', 'c']],
+        );
+      });
+    }
+  }
+});
+
 describe('work stays linear in the input', () => {
   /**
    * Counts characters touched by the string primitives the parser relies on, so a parser that

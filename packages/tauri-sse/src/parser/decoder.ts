@@ -12,8 +12,8 @@
  * chunk leaves it holding nothing. BENCHMARKS.md ("Parser (TypeScript)") has the trade-off at 64 B.
  */
 export class Utf8Decoder {
-  private readonly oneShot = new TextDecoder('utf-8', { ignoreBOM: true });
-  private readonly streaming = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** Created on the first non-ASCII chunk. */
+  private streaming: TextDecoder | undefined;
   /** Whether `streaming` is in use: it may hold the start of a code point. */
   private inStream = false;
   /** The start of a code point cut by the end of the last chunk, on the one-shot path. */
@@ -21,7 +21,7 @@ export class Utf8Decoder {
 
   decode(bytes: Uint8Array): string {
     if (this.inStream) {
-      const text = this.streaming.decode(bytes, STREAM);
+      const text = (this.streaming as TextDecoder).decode(bytes, STREAM);
       // Only an all-ASCII chunk leads back (a non-ASCII stream stays here); its ASCII last byte
       // ends every sequence, so nothing is held and the one-shot path may resume.
       const n = bytes.length;
@@ -43,9 +43,10 @@ export class Utf8Decoder {
       if (cut === 0) return '';
       bytes = bytes.subarray(0, cut);
     }
-    const text = this.oneShot.decode(bytes);
+    const text = ONE_SHOT.decode(bytes);
     if (text.length === bytes.length) return text;
     this.inStream = true;
+    this.streaming ??= new TextDecoder('utf-8', IGNORE_BOM);
     if (this.carry === undefined) return text;
     // The held-back bytes start the streaming decoder's next code point ('' unless already invalid).
     const head = this.streaming.decode(this.carry, STREAM);
@@ -57,16 +58,22 @@ export class Utf8Decoder {
   end(): string {
     if (this.inStream) {
       this.inStream = false;
-      return this.streaming.decode();
+      return (this.streaming as TextDecoder).decode();
     }
     const carry = this.carry;
     if (carry === undefined) return '';
     this.carry = undefined;
-    return this.oneShot.decode(carry);
+    return ONE_SHOT.decode(carry);
   }
 }
 
 const STREAM = { stream: true };
+const IGNORE_BOM = { ignoreBOM: true };
+/**
+ * Shared by all parsers: a call without `stream` keeps no state. TextDecoders are costly to collect
+ * (a parser with two of its own took 30x eventsource-parser's time to create, mostly in the GC).
+ */
+const ONE_SHOT = new TextDecoder('utf-8', IGNORE_BOM);
 
 /**
  * Length of the prefix of `bytes` that can be decoded now. Cutting right before a lead byte (any

@@ -43,8 +43,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   // The pending line is a comment. Comments are no event data: they never count towards the
   // limit, and one longer than the limit is dropped (not kept, not reported) in bounded memory.
   let pendingComment = false;
+  // What the pending line must start with to be a field the spec does not ignore (`data:` for a
+  // line starting with `d`...), checked as its first characters come in (see keepPartial).
+  let pendingField = '';
+  // The pending line will be ignored whatever follows: only its end matters (see feedText).
+  let ignoring = false;
 
   function feedText(text: string): void {
+    if (ignoring) return skipIgnored(text);
     if (atStreamStart) {
       // An empty chunk cannot tell whether a BOM follows.
       if (text.length === 0) return;
@@ -57,7 +63,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (skipLF) {
       skipLF = false;
       if (text.charCodeAt(0) === LF) pos = 1;
-    } else if (pendingLength !== 0 && pendingLength + text.length <= JOIN_PENDING && !discarding && !pendingComment) {
+    } else if (pendingLength !== 0 && pendingLength + text.length <= JOIN_PENDING && !pendingComment) {
       // A line cut by the chunk boundary, kept whole (not a comment, not discarded), and a small
       // chunk: the line is put in front of the chunk and read in place like any other. Completed on
       // its own instead, it took a slice, a join and the field tests outside the inlined loop (64 B
@@ -73,6 +79,22 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     const cr = text.indexOf('\r', pos);
     if (cr === -1) splitAtLF(text, pos);
     else splitAtCRorLF(text, pos, cr);
+  }
+
+  /**
+   * The pending line is ignored: `text` is only searched for its end, from where it is read as
+   * usual (the line completes as an empty piece). Fed one character at a time, as idle streams'
+   * `:` padding and unknown fields are, this is the whole cost of a chunk.
+   */
+  function skipIgnored(text: string): void {
+    const lf = text.indexOf('\n');
+    const cr = text.indexOf('\r');
+    const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+    pendingLength += end === -1 ? text.length : end;
+    limitIgnored(pendingLength);
+    if (end === -1) return;
+    if (cr === -1) splitAtLF(text, end);
+    else splitAtCRorLF(text, end, cr);
   }
 
   /** Keeps `text` as more of the pending line if it ends no line. Out of feedText: its inlining budget (see above). */
@@ -196,29 +218,52 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function keepPartial(piece: string): void {
-    if (pendingLength === 0) pendingComment = piece.charCodeAt(0) === COLON;
+    const offset = pendingLength;
+    if (offset === 0) {
+      pendingComment = piece.charCodeAt(0) === COLON;
+      pendingField = pendingComment ? '' : fieldFor(piece.charCodeAt(0));
+    }
     pendingLength += piece.length;
-    if (discarding) return;
+    if (discarding) return ignoreLine();
     if (pendingComment) {
       // Keep-alive padding is the usual comment: nothing to keep when nobody listens.
-      if (callbacks.onComment === undefined || pendingLength > maxEventSize) pending.clear();
-      else pending.push(piece);
-      return;
-    }
-    // Checked as the line grows, so an endless line is caught without buffering it.
-    if (fields.dataSize + pendingLength > maxEventSize) {
-      pending.clear();
-      tooLarge(fields.dataSize + pendingLength);
-      return;
+      if (callbacks.onComment === undefined || pendingLength > maxEventSize) return ignoreLine();
+    } else {
+      // Checked as the line grows, so an endless line is caught without buffering it.
+      if (fields.dataSize + pendingLength > maxEventSize) {
+        tooLarge(fields.dataSize + pendingLength);
+        return ignoreLine();
+      }
+      // Spec: a field other than data, event, id and retry is ignored, and so is its line. Only
+      // its first character is tested on the first piece: most lines end in the next chunk.
+      if (offset === 0 ? pendingField === '' : offset < pendingField.length && !startsAs(pendingField, piece, offset)) {
+        return ignoreLine();
+      }
     }
     pending.push(piece);
+  }
+
+  function ignoreLine(): void {
+    pending.clear();
+    ignoring = true;
+  }
+
+  /**
+   * An ignored line of an unknown field is still the line being read: `length` of it counts
+   * towards the limit, as it did when the line was kept (and as it does in the Rust parser).
+   */
+  function limitIgnored(length: number): void {
+    if (!pendingComment && !discarding && fields.dataSize + length > maxEventSize) tooLarge(fields.dataSize + length);
   }
 
   function completePending(last: string): void {
     const length = pendingLength + last.length;
     pendingLength = 0;
-    if (discarding) return; // a non-blank line of the discarded event
-    if (pendingComment && (callbacks.onComment === undefined || length > maxEventSize)) {
+    if (ignoring) {
+      ignoring = false; // its length was counted as it came (see skipIgnored)
+      return;
+    }
+    if (pendingComment && length > maxEventSize) {
       pending.clear();
       return;
     }
@@ -255,26 +300,54 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     callbacks.onError?.(eventTooLarge(size, maxEventSize));
   }
 
-  return {
-    feed(chunk: Uint8Array | string): void {
-      feedText(typeof chunk === 'string' ? decoder.end() + chunk : decoder.decode(chunk));
-    },
-    reset(opts?: { consume?: boolean | undefined }): void {
-      const tail = decoder.end();
-      if (opts?.consume) {
-        feedText(tail);
-        if (pendingLength !== 0) completePending('');
-      }
-      pending.clear();
-      pendingLength = 0;
-      pendingComment = false;
-      skipLF = false;
-      atStreamStart = true;
-      discarding = false;
-      fields.discardBlock();
-    },
-    get lastEventId(): string {
-      return fields.lastEventId;
-    },
-  };
+  function feed(chunk: Uint8Array | string): void {
+    feedText(typeof chunk === 'string' ? decoder.end() + chunk : decoder.decode(chunk));
+  }
+
+  function reset(opts?: { consume?: boolean | undefined }): void {
+    const tail = decoder.end();
+    if (opts?.consume) {
+      feedText(tail);
+      if (pendingLength !== 0) completePending('');
+    }
+    pending.clear();
+    pendingLength = 0;
+    pendingComment = false;
+    ignoring = false;
+    skipLF = false;
+    atStreamStart = true;
+    discarding = false;
+    fields.discardBlock();
+  }
+
+  return new Parser(feed, reset, fields);
+}
+
+/** What a line starting with character `c` must start with to be a field that is not ignored ('' for none). */
+function fieldFor(c: number): string {
+  return c === 100 ? 'data:' : c === 101 ? 'event:' : c === 105 ? 'id:' : c === 114 ? 'retry:' : '';
+}
+
+/** Whether `piece`, found at `offset` in a line, agrees with `field` there (a name with its colon, or its start). */
+function startsAs(field: string, piece: string, offset: number): boolean {
+  const n = Math.min(piece.length, field.length - offset);
+  for (let i = 0; i < n; i++) if (piece.charCodeAt(i) !== field.charCodeAt(offset + i)) return false;
+  return true;
+}
+
+/**
+ * What createParser returns. A class, so that the `lastEventId` getter is one function on the
+ * prototype: an object literal's own getter gave every parser a hidden class of its own, and
+ * creating a parser took 15-20x eventsource-parser's time, most of it in the GC.
+ */
+class Parser implements EventSourceParser {
+  constructor(
+    readonly feed: EventSourceParser['feed'],
+    readonly reset: EventSourceParser['reset'],
+    private readonly fields: EventBuilder,
+  ) {}
+
+  get lastEventId(): string {
+    return this.fields.lastEventId;
+  }
 }
