@@ -54,6 +54,11 @@ export class Utf8Decoder {
     return head === '' ? text : text + head;
   }
 
+  /** Whether it may hold the start of a code point: end() would then return more than ''. */
+  get holding(): boolean {
+    return this.inStream || this.carry !== undefined;
+  }
+
   /** End of input: an incomplete code point left over becomes U+FFFD, as the spec's decoder does at EOF. */
   end(): string {
     if (this.inStream) {

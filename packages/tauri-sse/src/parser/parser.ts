@@ -301,7 +301,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function feed(chunk: Uint8Array | string): void {
-    feedText(typeof chunk === 'string' ? decoder.end() + chunk : decoder.decode(chunk));
+    if (typeof chunk !== 'string') feedText(decoder.decode(chunk));
+    // Text after bytes: a code point the bytes left unfinished ends first, as U+FFFD.
+    else feedText(decoder.holding ? decoder.end() + chunk : chunk);
   }
 
   function reset(opts?: { consume?: boolean | undefined }): void {
