@@ -102,6 +102,8 @@ const latency = new Map<string, LatencyResult>();
 /** The same for a bare IPC message (keyed by repainting), the floor of the `tauri` row. */
 const ipcLatency = new Map<boolean, IpcLatencyResult>();
 const streams: (StreamsResult & { cpuBusy: number })[] = [];
+/** A bare channel message per event at the same total rate as each stream count, from one Rust thread. */
+const streamFloors: (IpcLatencyResult & { streams: number; cpuBusy: number })[] = [];
 const key = (...parts: unknown[]) => parts.join('|');
 try {
   await demo.call('render', false);
@@ -150,6 +152,12 @@ try {
       streams.push(result);
       console.error(`${transport} ${n} streams: ${result.complete} complete, ${fmt(result.eventsPerSec)} events/s, p99 ${ms(result.p99)} ms, CPU ${fmt(result.cpuBusy)}% busy`);
     }
+  }
+  for (const n of runs('streams') ? STREAMS.counts : []) {
+    const count = n * STREAMS.count;
+    const result = await withCpu(() => demo.call<IpcLatencyResult>('ipcLatency', n * STREAMS.rate, count, count / 10));
+    streamFloors.push({ ...result, streams: n });
+    console.error(`IPC floor at ${n} streams' rate: p99 ${ms(result.p99)} ms (${result.received}/${count} received), CPU ${fmt(result.cpuBusy)}% busy`);
   }
   await demo.call('render', true);
 } finally {
@@ -216,11 +224,12 @@ ${[
   .map(([name, quiet, busy]) => `| ${name} | ${ms(quiet.min)} | ${ms(quiet.p50)} | ${ms(quiet.p90)} | ${ms(quiet.p99)} | ${ms(quiet.max)} | ${ms(busy.p99)} | ${ms(busy.max)} |`)
   .join('\n')}
 
-Many streams in one window, ${STREAMS.rate} events/s each, ${STREAMS.count} events each (latency over all streams' events, the first tenth of each not counted):
+Many streams in one window, ${STREAMS.rate} events/s each, ${STREAMS.count} events each (latency over all streams' events, the first tenth of each not counted; \`IPC floor\`: one bare channel message per event at all the streams' rate together, from one Rust thread, unbatched):
 
 | transport | streams | complete | at once | events/s | p50 ms | p99 ms | worst stream's p99 ms | max ms | CPU busy |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${streams.map((r) => `| ${r.transport} | ${r.streams} | ${r.complete} | ${r.concurrent} | ${fmt(r.eventsPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.worstStreamP99)} | ${ms(r.max)} | ${fmt(r.cpuBusy)}% |`).join('\n')}
+${streamFloors.map((r) => `| IPC floor | ${r.streams} | — | — | ${fmt(r.received === 0 ? NaN : r.rate)} offered | ${ms(r.p50)} | ${ms(r.p99)} | — | ${ms(r.max)} | ${fmt(r.cpuBusy)}% |`).join('\n')}
 \`\`\`
 <!-- ${MARK}:end -->`;
 
