@@ -8,7 +8,7 @@
 export const CORPUS_BYTES = 4 * 1024 * 1024;
 export const CHUNK_SIZES = [64, 1024, 16 * 1024];
 
-class Lcg {
+export class Lcg {
   private state = 1;
   pick(n: number): number {
     this.state = (Math.imul(this.state, 1664525) + 1013904223) >>> 0;
@@ -17,16 +17,16 @@ class Lcg {
 }
 
 // LLM tokens, a few of them multi-byte so that chunk boundaries also split code points.
-const TOKENS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.', ',', ' and',
+export const TOKENS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.', ',', ' and',
   ' café', ' naïve', ' —', ' 日本', ' 🙂', '\\n', ' \\"quoted\\"', ' token'];
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa'];
-const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+export const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 // Code points, picked one at a time (the Rust benchmark holds the same lists as chars).
-const TEXT_CHARS = Array.from(`${ALNUM}      .,`);
+export const TEXT_CHARS = Array.from(`${ALNUM}      .,`);
 const ID_CHARS = Array.from(`${ALNUM}éü日本-_`);
 const EVENT_NAMES = ['mise-à-jour', 'événement', '更新', 'обновление', 'update', 'ñandú'];
 
-function text(rng: Lcg, length: number, chars: string[]): string {
+export function text(rng: Lcg, length: number, chars: string[]): string {
   let out = '';
   for (let i = 0; i < length; i++) out += chars[rng.pick(chars.length)];
   return out;

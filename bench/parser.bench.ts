@@ -4,13 +4,15 @@
  * Run: `npm run bench` (= `node --import tsx bench/parser.bench.ts`) at the repository root;
  * `npm run bench -- crlf short` runs only the workloads whose names contain one of the words;
  * `npm run bench -- --text` feeds both parsers text decoded beforehand (how eventsource-parser's
- * own benchmark feeds it) instead of bytes.
+ * own benchmark feeds it) instead of bytes; `npm run bench -- --feeds` times the feed shapes of
+ * bench/feeds.ts instead (text, a fresh parser per pass, as eventsource-parser's benchmark does).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createParser as createEsParser } from 'eventsource-parser';
-import { createParser } from '../packages/tauri-sse/src/parser/index.js';
+import { createParser } from '../packages/tauri-sse/dist/parser/index.js';
 import { CHUNK_SIZES, fingerprint, workloads } from './corpus.js';
+import { feedShapes } from './feeds.js';
 
 const WARMUP_RUNS = 3;
 const RUNS = 15;
@@ -20,7 +22,8 @@ interface Tally {
   chars: number;
 }
 
-const TEXT = process.argv.includes('--text');
+const FEEDS = process.argv.includes('--feeds');
+const TEXT = FEEDS || process.argv.includes('--text');
 const STREAM = { stream: true };
 
 /** Byte chunks, or (`--text`) the same chunks decoded beforehand. */
@@ -67,8 +70,8 @@ function median(values: number[]): number {
   return sorted[sorted.length >> 1] as number;
 }
 
-/** Median MB/s of each feeder; runs alternate between them so drift hits both alike. */
-function measure(feeders: Feeder[], chunks: Chunks, bytes: number): number[] {
+/** Median ms of each feeder's run; runs alternate between them so drift hits both alike. */
+function measure(feeders: Feeder[], chunks: Chunks): number[] {
   const times: number[][] = feeders.map(() => []);
   for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
     feeders.forEach((feed, i) => {
@@ -78,7 +81,7 @@ function measure(feeders: Feeder[], chunks: Chunks, bytes: number): number[] {
       if (run >= WARMUP_RUNS) times[i]?.push(ms);
     });
   }
-  return times.map((t) => bytes / 1e6 / (median(t) / 1e3));
+  return times.map(median);
 }
 
 function version(pkgJson: string): string {
@@ -91,6 +94,42 @@ console.log(
   `packages: tauri-sse ${version('../packages/tauri-sse/package.json')}, ` +
     `eventsource-parser ${version('../node_modules/eventsource-parser/package.json')}`,
 );
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const selected = <T extends { name: string }>(all: T[]) => all.filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)));
+
+/** Both parsers must report the same events and data before anything is timed. */
+function check(name: string, chunks: Chunks): void {
+  const [a, b] = [ours(chunks), theirs(chunks)];
+  if (a.events !== b.events || a.chars !== b.chars) {
+    throw new Error(`${name}: parsers disagree (${JSON.stringify(a)} vs ${JSON.stringify(b)})`);
+  }
+}
+
+if (FEEDS) {
+  // A shape is a few to a few hundred KiB: one pass feeds it to this many fresh parsers in a row,
+  // about 2 MB of text, so that a pass is long enough to time.
+  console.log('input: text, one feed() per piece of each shape, a fresh parser for each pass over it');
+  console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs, each ~2 MB of text\n`);
+  console.log('| shape | feeds | tauri-sse µs per pass | eventsource-parser µs per pass | ratio |');
+  console.log('|---|---:|---:|---:|---:|');
+  const ratios: number[] = [];
+  for (const shape of selected(feedShapes())) {
+    check(shape.name, shape.feeds);
+    const chars = shape.feeds.reduce((sum, feed) => sum + feed.length, 0);
+    const passes = Math.ceil(2e6 / chars);
+    const repeated = (feed: Feeder): Feeder => (chunks) => {
+      let tally = feed(chunks);
+      for (let i = 1; i < passes; i++) tally = feed(chunks);
+      return tally;
+    };
+    const [mine, other] = measure([repeated(ours), repeated(theirs)], shape.feeds).map((ms) => (ms * 1e3) / passes) as [number, number];
+    ratios.push(other / mine);
+    console.log(`| ${shape.name} | ${shape.feeds.length} | ${mine.toFixed(1)} | ${other.toFixed(1)} | ${(other / mine).toFixed(2)}x |`);
+  }
+  report(ratios);
+  process.exit(0);
+}
+
 const all = workloads();
 console.log(`corpus: ${all.length} workloads, FNV-1a ${fingerprint(all)}`);
 console.log(TEXT ? 'input: text, decoded before timing (both parsers fed the same strings)' : 'input: bytes, UTF-8 decoding included');
@@ -98,20 +137,19 @@ console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs; MB = 10^6
 console.log('| workload | chunk | tauri-sse MB/s | eventsource-parser MB/s | ratio |');
 console.log('|---|---:|---:|---:|---:|');
 
-const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const ratios: number[] = [];
-for (const workload of all.filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)))) {
+for (const workload of selected(all)) {
   for (const size of CHUNK_SIZES) {
     const chunks = split(workload.bytes, size);
-    const a = ours(chunks);
-    const b = theirs(chunks);
-    if (a.events !== b.events || a.chars !== b.chars) {
-      throw new Error(`${workload.name}/${size}: parsers disagree (${JSON.stringify(a)} vs ${JSON.stringify(b)})`);
-    }
-    const [mine, other] = measure([ours, theirs], chunks, workload.bytes.length) as [number, number];
+    check(`${workload.name}/${size}`, chunks);
+    const [mine, other] = measure([ours, theirs], chunks).map((ms) => workload.bytes.length / 1e6 / (ms / 1e3)) as [number, number];
     ratios.push(mine / other);
     console.log(`| ${workload.name} | ${size} | ${mine.toFixed(0)} | ${other.toFixed(0)} | ${(mine / other).toFixed(2)}x |`);
   }
 }
-const geomean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
-console.log(`\ngeometric mean ratio: ${geomean.toFixed(2)}x (min ${Math.min(...ratios).toFixed(2)}x)`);
+report(ratios);
+
+function report(ratios: number[]): void {
+  const geomean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
+  console.log(`\ngeometric mean ratio: ${geomean.toFixed(2)}x (min ${Math.min(...ratios).toFixed(2)}x)`);
+}
