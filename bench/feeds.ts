@@ -33,7 +33,7 @@ function cut(rng: Lcg, stream: string, average: number): string[] {
 
 export function feedShapes(): FeedShape[] {
   const rng = new Lcg();
-  const repeat = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i));
+  const repeat = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
   const events = repeat(256, (i) => `data: ${chatChunk(rng, i)}\n\n`);
   return [
     { name: 'event-per-feed', describe: 'one `data:` JSON event per feed', feeds: events },

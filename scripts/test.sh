@@ -18,8 +18,10 @@ npm run build
 section "build (the Rust parser's stdin harness, so the differential fuzz tests compare TS with Rust)"
 cargo build --quiet -p tauri-plugin-eventsource --example parse_stdin
 
-section "TypeScript: type-check the tests"
+section "TypeScript: type-check the tests, the end-to-end tests and the benchmarks"
 npx tsc -p packages/tauri-sse/test/tsconfig.json
+npx tsc -p e2e/tsconfig.json
+npx tsc -p bench/tsconfig.json
 
 section "TypeScript tests (parser, core, EventSource, iterator, transports, bundled server)"
 npm test -w packages/tauri-sse
