@@ -144,6 +144,17 @@ describe('reset()', () => {
     assert.deepEqual(events.map((e) => e.data), ['a', 'c']);
   });
 
+  it('called from onError, leaves the parser reset: the next feed starts a new stream', () => {
+    // The oversize line arrives in pieces: a data line, then an unknown field fed a character at a time.
+    for (const pieces of [['data: 0123456789', '\n'], ['x', ...'y'.repeat(14), '\n']]) {
+      const events: string[] = [];
+      const parser = createParser({ onEvent: (e) => events.push(e.data), onError: () => parser.reset() }, { maxEventSize: 10 });
+      for (const piece of pieces) parser.feed(piece);
+      parser.feed('data: ok\n\n');
+      assert.deepEqual(events, ['ok'], JSON.stringify(pieces));
+    }
+  });
+
   it('ends an oversize event: the next stream is parsed normally', () => {
     const { parser, events, errors } = collect({ maxEventSize: 8 });
     parser.feed('data: 0123456789');

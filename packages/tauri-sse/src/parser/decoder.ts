@@ -54,11 +54,6 @@ export class Utf8Decoder {
     return head === '' ? text : text + head;
   }
 
-  /** Whether it may hold the start of a code point: end() would then return more than ''. */
-  get holding(): boolean {
-    return this.inStream || this.carry !== undefined;
-  }
-
   /** End of input: an incomplete code point left over becomes U+FFFD, as the spec's decoder does at EOF. */
   end(): string {
     if (this.inStream) {
@@ -74,10 +69,7 @@ export class Utf8Decoder {
 
 const STREAM = { stream: true };
 const IGNORE_BOM = { ignoreBOM: true };
-/**
- * Shared by all parsers: a call without `stream` keeps no state. TextDecoders are costly to collect
- * (a parser with two of its own took 30x eventsource-parser's time to create, mostly in the GC).
- */
+/** Shared by all parsers: a call without `stream` keeps no state, so a parser needs none of its own. */
 const ONE_SHOT = new TextDecoder('utf-8', IGNORE_BOM);
 
 /**

@@ -31,6 +31,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   const fields = new EventBuilder(callbacks, options.lastEventId);
   const decoder = new Utf8Decoder();
+  // Bytes were fed: the decoder may hold part of a code point. A closure variable, not a call to
+  // the decoder: text fed a piece at a time pays for every call per feed.
+  let fedBytes = false;
   // The unterminated line. Its length counts even the pieces not kept (a comment nobody listens
   // to, a line of a discarded event).
   const pending = new PendingLine();
@@ -92,7 +95,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
     pendingLength += end === -1 ? text.length : end;
     limitIgnored(pendingLength);
-    if (end === -1) return;
+    // `!ignoring`: onError reset() the parser, and the next feed starts a new stream.
+    if (end === -1 || !ignoring) return;
     if (cr === -1) splitAtLF(text, end);
     else splitAtCRorLF(text, end, cr);
   }
@@ -231,8 +235,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     } else {
       // Checked as the line grows, so an endless line is caught without buffering it.
       if (fields.dataSize + pendingLength > maxEventSize) {
-        tooLarge(fields.dataSize + pendingLength);
-        return ignoreLine();
+        // Ignored first: onError may reset() the parser, which must then stay reset.
+        ignoreLine();
+        return tooLarge(fields.dataSize + pendingLength);
       }
       // Spec: a field other than data, event, id and retry is ignored, and so is its line. Only
       // its first character is tested on the first piece: most lines end in the next chunk.
@@ -301,9 +306,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function feed(chunk: Uint8Array | string): void {
-    if (typeof chunk !== 'string') feedText(decoder.decode(chunk));
+    if (typeof chunk !== 'string') {
+      fedBytes = true;
+      feedText(decoder.decode(chunk));
+    }
     // Text after bytes: a code point the bytes left unfinished ends first, as U+FFFD.
-    else feedText(decoder.holding ? decoder.end() + chunk : chunk);
+    else feedText(fedBytes ? decoder.end() + chunk : chunk);
   }
 
   function reset(opts?: { consume?: boolean | undefined }): void {
@@ -340,16 +348,20 @@ function startsAs(field: string, piece: string, offset: number): boolean {
 /**
  * What createParser returns. A class, so that the `lastEventId` getter is one function on the
  * prototype: an object literal's own getter gave every parser a hidden class of its own, and
- * creating a parser took 15-20x eventsource-parser's time, most of it in the GC.
+ * creating a parser took 20-30x eventsource-parser's time, most of it in the GC.
  */
 class Parser implements EventSourceParser {
+  readonly #fields: EventBuilder;
+
   constructor(
     readonly feed: EventSourceParser['feed'],
     readonly reset: EventSourceParser['reset'],
-    private readonly fields: EventBuilder,
-  ) {}
+    fields: EventBuilder,
+  ) {
+    this.#fields = fields;
+  }
 
   get lastEventId(): string {
-    return this.fields.lastEventId;
+    return this.#fields.lastEventId;
   }
 }
