@@ -229,7 +229,7 @@ Many streams in one window, ${STREAMS.rate} events/s each, ${STREAMS.count} even
 | transport | streams | complete | at once | events/s | p50 ms | p99 ms | worst stream's p99 ms | max ms | CPU busy |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${streams.map((r) => `| ${r.transport} | ${r.streams} | ${r.complete} | ${r.concurrent} | ${fmt(r.eventsPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.worstStreamP99)} | ${ms(r.max)} | ${fmt(r.cpuBusy)}% |`).join('\n')}
-${streamFloors.map((r) => `| IPC floor | ${r.streams} | — | — | ${fmt(r.received === 0 ? NaN : r.rate)} offered | ${ms(r.p50)} | ${ms(r.p99)} | — | ${ms(r.max)} | ${fmt(r.cpuBusy)}% |`).join('\n')}
+${streamFloors.map((r) => `| IPC floor | ${r.streams} | ${fmt(r.received)} of ${fmt(r.streams * STREAMS.count)} messages | — | ${fmt(r.rate)} offered | ${ms(r.p50)} | ${ms(r.p99)} | — | ${ms(r.max)} | ${fmt(r.cpuBusy)}% |`).join('\n')}
 \`\`\`
 <!-- ${MARK}:end -->`;
 
