@@ -148,14 +148,18 @@ try {
   await demo.call('render', false);
   for (const transport of runs('streams') ? STREAMS.transports : []) {
     for (const n of STREAMS.counts) {
-      const result = await withCpu(() => demo.call<StreamsResult>('manyStreams', transport, n, STREAMS.rate, STREAMS.count));
+      const runs: (StreamsResult & { cpuBusy: number })[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await withCpu(() => demo.call<StreamsResult>('manyStreams', transport, n, STREAMS.rate, STREAMS.count)));
+      const result = median(runs, (r) => r.p99);
       streams.push(result);
       console.error(`${transport} ${n} streams: ${result.complete} complete, ${fmt(result.eventsPerSec)} events/s, p99 ${ms(result.p99)} ms, CPU ${fmt(result.cpuBusy)}% busy`);
     }
   }
   for (const n of runs('streams') ? STREAMS.counts : []) {
     const count = n * STREAMS.count;
-    const result = await withCpu(() => demo.call<IpcLatencyResult>('ipcLatency', n * STREAMS.rate, count, count / 10));
+    const runs: (IpcLatencyResult & { cpuBusy: number })[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await withCpu(() => demo.call<IpcLatencyResult>('ipcLatency', n * STREAMS.rate, count, count / 10)));
+    const result = median(runs, (r) => r.p99);
     streamFloors.push({ ...result, streams: n });
     console.error(`IPC floor at ${n} streams' rate: p99 ${ms(result.p99)} ms (${result.received}/${count} received), CPU ${fmt(result.cpuBusy)}% busy`);
   }
@@ -190,7 +194,7 @@ and tauri-driver, then \`bench/webview.ts\` drives \`window.__demo\`${BUSY ? "; 
 The same server stream goes through each transport inside the real app: \`native\` = the webview's
 EventSource, \`fetch\` = tauri-sse over \`@tauri-apps/plugin-http\`'s fetch + the TS parser, \`tauri\` =
 the Rust plugin (reqwest + Rust parser, events batched over an IPC channel). See "Reading the
-webview figures" below for what each table measures. Median of ${RUNS} runs per cell (many streams: one run).
+webview figures" below for what each table measures. Median of ${RUNS} runs per cell (many streams: the run with the median p99).
 
 \`\`\`
 machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${process.platform}, Xvfb; load average ${fmt(load[0], 1)} at the start, ${fmt(load[1], 1)} at the end
