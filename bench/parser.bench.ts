@@ -30,32 +30,35 @@ const STREAM = { stream: true };
 type Chunks = Uint8Array[] | string[];
 type Feeder = (chunks: Chunks) => Tally;
 
-/** The same work for both parsers per event: count it and touch its data. */
-function tallying(): [Tally, (event: { data: string }) => void] {
-  const tally = { events: 0, chars: 0 };
-  return [
-    tally,
-    (event) => {
-      tally.events++;
-      tally.chars += event.data.length;
-    },
-  ];
-}
+type OnEvent = (event: { event?: string | undefined; data: string }) => void;
 
-function ours(chunks: Chunks): Tally {
-  const [tally, onEvent] = tallying();
+/** Feeds `chunks` to a new parser of ours, as the transports do (bytes or text as they are). */
+function feedOurs(chunks: Chunks, onEvent: OnEvent): void {
   const parser = createParser({ onEvent });
   for (const chunk of chunks) parser.feed(chunk);
-  return tally;
 }
 
-function theirs(chunks: Chunks): Tally {
-  const [tally, onEvent] = tallying();
+/** Feeds `chunks` to a new eventsource-parser, bytes through a streaming TextDecoder (its `feed` takes text). */
+function feedTheirs(chunks: Chunks, onEvent: OnEvent): void {
   const parser = createEsParser({ onEvent });
   const decoder = new TextDecoder();
   for (const chunk of chunks) parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, STREAM));
-  return tally;
 }
+
+/** A timed feeder: the same work for both parsers per event, count it and touch its data. */
+function tallied(feed: (chunks: Chunks, onEvent: OnEvent) => void): Feeder {
+  return (chunks) => {
+    const tally = { events: 0, chars: 0 };
+    feed(chunks, (event) => {
+      tally.events++;
+      tally.chars += event.data.length;
+    });
+    return tally;
+  };
+}
+
+const ours = tallied(feedOurs);
+const theirs = tallied(feedTheirs);
 
 function split(bytes: Uint8Array, size: number): Chunks {
   const chunks: Uint8Array[] = [];
@@ -111,14 +114,9 @@ const selected = <T extends { name: string }>(all: T[]) => all.filter((w) => onl
 function check(name: string, chunks: Chunks): void {
   const a: string[] = [];
   const b: string[] = [];
-  const log = (into: string[]) => (e: { event?: string | undefined; data: string }) => into.push(JSON.stringify([e.event ?? '', e.data]));
-  const mine = createParser({ onEvent: log(a) });
-  const other = createEsParser({ onEvent: log(b) });
-  const decoder = new TextDecoder();
-  for (const chunk of chunks) {
-    mine.feed(chunk);
-    other.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, STREAM));
-  }
+  const log = (into: string[]): OnEvent => (e) => into.push(JSON.stringify([e.event ?? '', e.data]));
+  feedOurs(chunks, log(a));
+  feedTheirs(chunks, log(b));
   const first = a.findIndex((entry, i) => entry !== b[i]);
   if (a.length !== b.length || first !== -1) {
     throw new Error(`${name}: parsers disagree (${a.length} vs ${b.length} events; first difference at ${first}: ${a[first]} vs ${b[first]})`);
