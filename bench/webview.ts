@@ -20,13 +20,20 @@ const runs = (part: (typeof PARTS)[number]) => asked.length === 0 || asked.inclu
 /** Each throughput and latency case runs this many times; the median is reported. */
 const RUNS = 3;
 
-/** Event sizes: `null` is the server's natural `{"n":…,"t":…}` (~40 B); counts keep each run to a few seconds. */
+/**
+ * Event sizes: `null` is the server's natural `{"n":…,"t":…}` (~40 B). `count` events make a run of
+ * `native` or `tauri` last about 1-7 s: runs of a fifth as many (0.2-0.7 s) moved by a third
+ * whenever a stall of a hundred milliseconds, common on a shared machine, fell into one. `fetch`,
+ * 5-90x slower, and the IPC floor's runs take a fifth (`SHORT_RUN`) and still last as long.
+ */
 const SIZES = [
-  { label: '~40 B', size: null, bytes: 40, count: 20_000 },
-  { label: '1 KiB', size: 1024, bytes: 1024, count: 10_000 },
-  { label: '16 KiB', size: 16 * 1024, bytes: 16 * 1024, count: 2_000 },
-  { label: '256 KiB', size: 256 * 1024, bytes: 256 * 1024, count: 200 },
+  { label: '~40 B', size: null, bytes: 40, count: 100_000 },
+  { label: '1 KiB', size: 1024, bytes: 1024, count: 50_000 },
+  { label: '16 KiB', size: 16 * 1024, bytes: 16 * 1024, count: 10_000 },
+  { label: '256 KiB', size: 256 * 1024, bytes: 256 * 1024, count: 1_000 },
 ] as const;
+const SHORT_RUN = 5;
+const runCount = (who: TransportName | 'floor', count: number) => (who === 'fetch' || who === 'floor' ? count / SHORT_RUN : count);
 const LATENCY = { rate: 1_000, count: 5_000, warmup: 500 };
 /** Many streams in one window, each paced like a live panel. */
 const STREAMS = { counts: [1, 10, 100], rate: 100, count: 500, transports: ['native', 'tauri'] as TransportName[] };
@@ -110,19 +117,20 @@ try {
   for (const { label, size, bytes, count } of runs('throughput') ? SIZES : []) {
     for (const payload of PAYLOADS) {
       const runs: IpcFloorResult[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await demo.call<IpcFloorResult>('ipcFloor', payload, bytes, count));
+      for (let i = 0; i < RUNS; i++) runs.push(await demo.call<IpcFloorResult>('ipcFloor', payload, bytes, runCount('floor', count)));
       floor.set(key(payload, label), median(runs, (r) => r.messagesPerSec));
     }
     for (const transport of TRANSPORTS) {
       const runs: ThroughputResult[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await demo.call<ThroughputResult>('throughput', transport, count, size));
+      const events = runCount(transport, count);
+      for (let i = 0; i < RUNS; i++) runs.push(await demo.call<ThroughputResult>('throughput', transport, events, size));
       const typical = median(runs, (r) => r.eventsPerSec);
       throughput.set(key(transport, label), typical);
-      console.error(`${transport} ${label}: ${fmt(typical.eventsPerSec)} events/s (${typical.received}/${count} received)`);
+      console.error(`${transport} ${label}: ${fmt(typical.eventsPerSec)} events/s (${typical.received}/${events} received)`);
     }
   }
   const empty: IpcFloorResult[] = [];
-  for (let i = 0; i < (runs('throughput') ? RUNS : 0); i++) empty.push(await demo.call<IpcFloorResult>('ipcFloor', 'empty', 0, SIZES[0].count));
+  for (let i = 0; i < (runs('throughput') ? RUNS : 0); i++) empty.push(await demo.call<IpcFloorResult>('ipcFloor', 'empty', 0, runCount('floor', SIZES[0].count)));
   if (empty.length > 0) floor.set(key('empty'), median(empty, (r) => r.messagesPerSec));
 
   for (const repainting of runs('latency') ? [false, true] : []) {
@@ -201,7 +209,7 @@ machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, ${proc
 versions: tauri ${versions.tauri}, tauri-plugin-http ${versions['tauri-plugin-http']}, WebKitGTK ${versions.webkit2gtk}, ${versions.rustc}, Node ${process.version}
 app build: cargo release profile
 
-Events/s (MiB/s of data), from the open to the last event (${SIZES.map((s) => `${fmt(s.count)} × ${s.label}`).join(', ')}):
+Events/s (MiB/s of data), from the open to the last event (${SIZES.map((s) => `${fmt(s.count)} × ${s.label}`).join(', ')}; \`fetch\` and the IPC floor 1/${SHORT_RUN} of each):
 
 | transport | ${SIZES.map((s) => s.label).join(' | ')} |
 |---|${SIZES.map(() => '---:').join('|')}|
