@@ -421,14 +421,18 @@ impl Connection<'_> {
         let mut method = request.method.clone();
         let mut body = request.body.clone();
         let mut headers = self.headers.clone();
-        // spec: `Accept: text/event-stream` (unless the caller chose one), no caching,
-        // `Last-Event-ID` when one is known
+        // spec: `Accept: text/event-stream` (unless the caller chose one), cache mode
+        // "no-store" (which fetch's "HTTP-network-or-cache fetch" sends as `Cache-Control:
+        // no-cache` and `Pragma: no-cache`, again unless the caller chose them), `Last-Event-ID`
+        // when one is known
         headers
             .entry(header::ACCEPT)
             .or_insert(HeaderValue::from_static("text/event-stream"));
-        headers
-            .entry(header::CACHE_CONTROL)
-            .or_insert(HeaderValue::from_static("no-store"));
+        for name in [header::CACHE_CONTROL, header::PRAGMA] {
+            headers
+                .entry(name)
+                .or_insert(HeaderValue::from_static("no-cache"));
+        }
         let last_event_id = self.parser.last_event_id().unwrap_or_default();
         if !last_event_id.is_empty() {
             // spec: the last event ID string "encoded as UTF-8", as browsers send it. One with
@@ -705,8 +709,10 @@ fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
     0
 }
 
+/// Where a response redirects to: fetch follows only a "redirect status" (301, 302, 303, 307,
+/// 308) with a `Location`; any other 3xx is a response like others, and not a 200.
 fn redirect_location(response: &reqwest::Response) -> Option<String> {
-    if !response.status().is_redirection() {
+    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
         return None;
     }
     let location = response.headers().get(header::LOCATION)?;

@@ -119,7 +119,9 @@ async fn method_headers_and_body_reach_the_server() {
     assert_eq!(first["body"], r#"{"prompt":"hi"}"#);
     assert_eq!(first["headers"]["x-token"], "abc");
     assert_eq!(first["headers"]["accept"], "text/event-stream");
-    assert_eq!(first["headers"]["cache-control"], "no-store");
+    // fetch's cache mode "no-store" on the wire, as browsers and the TS transport send it
+    assert_eq!(first["headers"]["cache-control"], "no-cache");
+    assert_eq!(first["headers"]["pragma"], "no-cache");
     assert!(first["lastEventId"].is_null());
 }
 

@@ -22,6 +22,8 @@ export interface Knobs {
   redirect: string | undefined;
   /** With `redirect`: the `tag`'s first `redirectafter` requests stream, later ones redirect. */
   redirectafter: number | undefined;
+  /** The status of the `redirect` answer (default 307); any 3xx, redirect statuses or not. */
+  redirectstatus: number;
   auth: string | undefined;
   slow: number | undefined;
   llm: boolean;
@@ -74,6 +76,8 @@ export function parseKnobs(params: URLSearchParams): Knobs {
   if (redirectafter !== undefined && (params.get('tag') === null || params.get('redirect') === null)) {
     throw new KnobError('redirectafter needs a redirect, and a tag to count requests');
   }
+  const redirectstatus = int(params, 'redirectstatus', 300) ?? 307;
+  if (redirectstatus > 399) throw new KnobError(`redirectstatus must be a 3xx status, got ${redirectstatus}`);
   const nl = params.get('nl') ?? 'lf';
   const lineEnd = LINE_ENDS[nl];
   if (lineEnd === undefined) throw new KnobError(`nl must be lf, crlf or cr, got "${nl}"`);
@@ -95,6 +99,7 @@ export function parseKnobs(params: URLSearchParams): Knobs {
     retryAfter: params.get('retryAfter') ?? undefined,
     redirect: params.get('redirect') ?? undefined,
     redirectafter,
+    redirectstatus,
     auth: params.get('auth') ?? undefined,
     slow: int(params, 'slow'),
     llm,

@@ -109,7 +109,7 @@ async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog)
   }
   // With `redirectafter`, the tag's first requests stream (a redirect that comes with a reconnect).
   if (knobs.redirect !== undefined && (knobs.redirectafter === undefined || log.count(knobs.tag ?? '') > knobs.redirectafter)) {
-    res.writeHead(307, { ...cors, location: knobs.redirect });
+    res.writeHead(knobs.redirectstatus, { ...cors, location: knobs.redirect });
     res.end();
     return;
   }

@@ -83,13 +83,16 @@ describe('EventSource (DOM interface)', () => {
     assert.equal(messages, 0);
   });
 
-  it('sends Accept: text/event-stream and no Last-Event-ID on the first connect', async () => {
+  it('sends Accept: text/event-stream, no-cache and no Last-Event-ID on the first connect', async () => {
     const tag = uniqueTag();
     const es = new EventSource(`${server().url}/sse?count=1&tag=${tag}`);
     await once(es, 'message');
     es.close();
     const [request] = server().requests(tag);
     assert.equal(request?.headers.accept, 'text/event-stream');
+    // Cache mode "no-store" as fetch sends it (the Rust loop sends the same two headers).
+    assert.equal(request?.headers['cache-control'], 'no-cache');
+    assert.equal(request?.headers.pragma, 'no-cache');
     assert.equal(request?.headers['last-event-id'], undefined);
     assert.equal(request?.method, 'GET');
   });
@@ -113,6 +116,27 @@ describe('EventSource (DOM interface)', () => {
       assert.match(error.message, /./);
       await sleep(150); // several reconnection delays: none may happen
       assert.equal(server().requests(tag).length, 1);
+      assert.equal(opened, false);
+    });
+  }
+
+  for (const [name, url] of [
+    ['an ftp: URL', 'ftp://127.0.0.1/sse'],
+    ['an about: URL', 'about:blank'],
+    ['a javascript: URL', 'javascript:void(0)'],
+    ['credentials in the URL', 'http://user:secret@127.0.0.1:9/sse'],
+  ] as const) {
+    it(`fails the connection on ${name} without a request: no throw, invalid-url, CLOSED`, async () => {
+      let fetched = 0;
+      const fetch = () => (fetched++, Promise.reject(new TypeError('fetch must not be called')));
+      const es = new EventSource(url, { fetch, retry: quick });
+      let opened = false;
+      es.onopen = () => (opened = true);
+      const error = await once<SseErrorEvent>(es, 'error');
+      assert.equal(es.readyState, EventSource.CLOSED);
+      assert.equal(error.error.kind, 'invalid-url');
+      await sleep(100); // several reconnection delays: none may happen
+      assert.equal(fetched, 0);
       assert.equal(opened, false);
     });
   }

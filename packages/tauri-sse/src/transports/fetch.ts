@@ -157,6 +157,8 @@ class FetchLoop {
   /** One connection, from the request to the end of the body. */
   async #attempt(): Promise<Outcome> {
     const request = this.#request;
+    const refused = unfetchable(request.url);
+    if (refused !== undefined) return { error: refused, fatal: true };
     let headers: Headers;
     try {
       headers = await this.#headers();
@@ -290,6 +292,23 @@ class Watchdog {
   stop(): void {
     clearTimeout(this.#timer);
   }
+}
+
+/**
+ * Why `url` can never be streamed, if so. Spec: fetching anything but an http(s) URL is a network
+ * error, and one that reconnecting cannot fix ("the user agent knows that to be futile"), so the
+ * connection fails; so does a URL with credentials, which fetch refuses. The Rust loop refuses the
+ * same URLs with the same kind.
+ */
+function unfetchable(url: string): SseError | undefined {
+  const { protocol, username, password } = new URL(url);
+  const reason =
+    protocol !== 'http:' && protocol !== 'https:'
+      ? 'only http and https URLs can be streamed'
+      : username !== '' || password !== ''
+        ? 'credentials in the URL are not allowed, send an Authorization header instead'
+        : undefined;
+  return reason === undefined ? undefined : new SseError('invalid-url', `invalid URL \`${url}\`: ${reason}`);
 }
 
 /**
