@@ -120,6 +120,23 @@ describe('EventSource (DOM interface)', () => {
     });
   }
 
+  for (const [withCredentials, credentials] of [
+    [false, 'same-origin'],
+    [true, 'include'],
+  ] as const) {
+    it(`fetches with cache mode no-store, redirects followed and credentials ${credentials}`, async () => {
+      // Spec, EventSource constructor: the request's cache mode, redirect mode and credentials mode.
+      const inits: RequestInit[] = [];
+      const fetch = (url: string, init: RequestInit) => (inits.push(init), globalThis.fetch(url, init));
+      const es = new EventSource(`${server().url}/sse?count=1`, { fetch, withCredentials });
+      await once(es, 'message');
+      es.close();
+      assert.equal(inits[0]?.cache, 'no-store');
+      assert.equal(inits[0]?.redirect, 'follow');
+      assert.equal(inits[0]?.credentials, credentials);
+    });
+  }
+
   for (const [name, url] of [
     ['an ftp: URL', 'ftp://127.0.0.1/sse'],
     ['an about: URL', 'about:blank'],
