@@ -6,7 +6,10 @@
  * `CORPUS_BYTES` bytes of UTF-8.
  */
 export const CORPUS_BYTES = 4 * 1024 * 1024;
-export const CHUNK_SIZES = [64, 1024, 16 * 1024];
+/** Chunk sizes in bytes; `LINE` cuts after every LF instead (a server that flushes every line). */
+export const LINE = 0;
+export const CHUNK_SIZES = [64, 1024, 16 * 1024, LINE];
+export const chunkName = (size: number): string => (size === LINE ? 'line' : String(size));
 
 export class Lcg {
   private state = 1;

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createParser as createEsParser } from 'eventsource-parser';
 import { createParser } from '../packages/tauri-sse/dist/parser/index.js';
-import { CHUNK_SIZES, fingerprint, workloads } from './corpus.js';
+import { chunkName, CHUNK_SIZES, fingerprint, LINE, workloads } from './corpus.js';
 import { feedShapes } from './feeds.js';
 
 const WARMUP_RUNS = 3;
@@ -62,7 +62,11 @@ const theirs = tallied(feedTheirs);
 
 function split(bytes: Uint8Array, size: number): Chunks {
   const chunks: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  for (let i = 0; i < bytes.length; ) {
+    const end = size === LINE ? bytes.indexOf(10, i) + 1 || bytes.length : i + size;
+    chunks.push(bytes.subarray(i, end));
+    i = end;
+  }
   if (!TEXT) return chunks;
   const decoder = new TextDecoder();
   return chunks.map((chunk) => decoder.decode(chunk, STREAM));
@@ -159,10 +163,10 @@ const ratios: number[] = [];
 for (const workload of selected(all)) {
   for (const size of CHUNK_SIZES) {
     const chunks = split(workload.bytes, size);
-    check(`${workload.name}/${size}`, chunks);
+    check(`${workload.name}/${chunkName(size)}`, chunks);
     const [mine, other] = measure([ours, theirs], chunks).map((ms) => workload.bytes.length / 1e6 / (ms / 1e3)) as [number, number];
     ratios.push(mine / other);
-    console.log(`| ${workload.name} | ${size} | ${mine.toFixed(0)} | ${other.toFixed(0)} | ${(mine / other).toFixed(2)}x |`);
+    console.log(`| ${workload.name} | ${chunkName(size)} | ${mine.toFixed(0)} | ${other.toFixed(0)} | ${(mine / other).toFixed(2)}x |`);
   }
 }
 report(ratios);

@@ -1,7 +1,9 @@
 //! Parser throughput, bytes in: `tauri_plugin_eventsource::parser::Parser` against `sseer` 0.3.1 (the
 //! fastest Rust SSE parser we know of) and `eventsource-stream` 0.2.3, on the corpus of
 //! `bench/corpus.ts` (same generator, same bytes), each workload fed in 64 B, 1 KiB and 16 KiB
-//! chunks. The peers get `Bytes` slices of one buffer, as a reqwest body stream hands them over.
+//! chunks and one line per chunk (`line`: a server that flushes every line, the "aligned" shape
+//! of sseer's own benchmark). The peers get `Bytes` slices of one buffer, as a reqwest body stream
+//! hands them over.
 //! Run: `cargo bench -p tauri-plugin-eventsource --bench parser`; `... --bench parser -- crlf short`
 //! runs only the workloads whose names contain one of the words.
 //!
@@ -21,7 +23,9 @@ use futures_util::StreamExt;
 use tauri_plugin_eventsource::parser::{Item, Parser, DEFAULT_MAX_EVENT_SIZE};
 
 const CORPUS_BYTES: usize = 4 * 1024 * 1024;
-const CHUNK_SIZES: [usize; 3] = [64, 1024, 16 * 1024];
+/// Chunk sizes in bytes; `LINE` (0) cuts after every LF instead.
+const CHUNK_SIZES: [usize; 4] = [64, 1024, 16 * 1024, LINE];
+const LINE: usize = 0;
 const WARMUP_RUNS: usize = 3;
 const RUNS: usize = 15;
 const PEER_BUDGET: Duration = Duration::from_secs(5);
@@ -272,6 +276,27 @@ fn eventsource_stream(runtime: &tokio::runtime::Runtime, chunks: &[Bytes]) -> Op
     (Instant::now() < deadline).then_some(tally)
 }
 
+/// `shared` as `size`-byte slices, or (`LINE`) one slice per line, its LF included.
+fn cut(shared: &Bytes, size: usize) -> Vec<Bytes> {
+    let mut ends: Vec<usize> = match size {
+        LINE => memchr::memchr_iter(b'\n', shared)
+            .map(|lf| lf + 1)
+            .collect(),
+        size => (size..shared.len()).step_by(size).collect(),
+    };
+    if ends.last() != Some(&shared.len()) {
+        ends.push(shared.len());
+    }
+    let mut start = 0;
+    ends.into_iter()
+        .map(|end| {
+            let chunk = shared.slice(start..end);
+            start = end;
+            chunk
+        })
+        .collect()
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -323,11 +348,8 @@ fn main() {
     {
         let shared = Bytes::from(bytes);
         for size in CHUNK_SIZES {
-            let chunks: Vec<&[u8]> = shared.chunks(size).collect();
-            let owned: Vec<Bytes> = (0..shared.len())
-                .step_by(size)
-                .map(|at| shared.slice(at..(at + size).min(shared.len())))
-                .collect();
+            let owned = cut(&shared, size);
+            let chunks: Vec<&[u8]> = owned.iter().map(|chunk| chunk.as_ref()).collect();
             let expected = ours(&chunks);
             assert_eq!(expected, sseer(&runtime, &owned), "{name}: sseer disagrees");
             // A peer that runs over budget once is not timed: it would again.
@@ -367,6 +389,10 @@ fn main() {
             } else {
                 let budget = format!("> {} s a run", PEER_BUDGET.as_secs());
                 (budget, "-".into())
+            };
+            let size = match size {
+                LINE => "line".to_string(),
+                size => size.to_string(),
             };
             println!(
                 "| {name} | {size} | {a:.0} | {b:.0} | {c} | {:.2}x | {vs_c} |",
