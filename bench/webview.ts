@@ -22,9 +22,9 @@ const RUNS = 3;
 
 /**
  * Event sizes: `null` is the server's natural `{"n":…,"t":…}` (~40 B). `count` events make a run of
- * `native` or `tauri` last about 1-7 s: runs of a fifth as many (0.2-0.7 s) moved by a third
- * whenever a stall of a hundred milliseconds, common on a shared machine, fell into one. `fetch`,
- * 5-90x slower, and the IPC floor's runs take a fifth (`SHORT_RUN`) and still last as long.
+ * `native` or `tauri` last 0.7-9 s here: runs of a fifth as many (0.16-1.4 s) moved by a third
+ * whenever a stall of a hundred milliseconds, common on a shared machine, fell into one. `fetch`
+ * (2-110x slower than `tauri`) and the IPC floor take a fifth (`SHORT_RUN`).
  */
 const SIZES = [
   { label: '~40 B', size: null, bytes: 40, count: 100_000 },

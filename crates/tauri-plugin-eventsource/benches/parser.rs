@@ -349,13 +349,24 @@ fn main() {
         let shared = Bytes::from(bytes);
         for size in CHUNK_SIZES {
             let owned = cut(&shared, size);
+            let chunking = match size {
+                LINE => "line".to_string(),
+                size => size.to_string(),
+            };
             let chunks: Vec<&[u8]> = owned.iter().map(|chunk| chunk.as_ref()).collect();
             let expected = ours(&chunks);
-            assert_eq!(expected, sseer(&runtime, &owned), "{name}: sseer disagrees");
+            assert_eq!(
+                expected,
+                sseer(&runtime, &owned),
+                "{name}/{chunking}: sseer disagrees"
+            );
             // A peer that runs over budget once is not timed: it would again.
             let es_in_budget = match eventsource_stream(&runtime, &owned) {
                 Some(tally) => {
-                    assert_eq!(expected, tally, "{name}: eventsource-stream disagrees");
+                    assert_eq!(
+                        expected, tally,
+                        "{name}/{chunking}: eventsource-stream disagrees"
+                    );
                     true
                 }
                 None => false,
@@ -390,12 +401,8 @@ fn main() {
                 let budget = format!("> {} s a run", PEER_BUDGET.as_secs());
                 (budget, "-".into())
             };
-            let size = match size {
-                LINE => "line".to_string(),
-                size => size.to_string(),
-            };
             println!(
-                "| {name} | {size} | {a:.0} | {b:.0} | {c} | {:.2}x | {vs_c} |",
+                "| {name} | {chunking} | {a:.0} | {b:.0} | {c} | {:.2}x | {vs_c} |",
                 a / b
             );
         }

@@ -128,9 +128,14 @@ pub fn normalize(input: &str, base: Option<&Url>) -> Result<Url> {
         return Err(invalid("only http and https URLs can be streamed"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "credentials in the URL are not allowed, send an Authorization header instead",
-        ));
+        // Not in the message: the URL's password.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        return Err(Error::InvalidUrl {
+            url: format!("{url} (credentials left out here)"),
+            reason: "credentials in the URL are not allowed, send an Authorization header instead"
+                .into(),
+        });
     }
     match url.host() {
         Some(Host::Domain(domain)) if domain.ends_with('.') => {

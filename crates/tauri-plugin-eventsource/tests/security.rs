@@ -310,6 +310,11 @@ fn credentials_in_the_url_and_other_schemes_are_invalid_urls() {
         ),
     ];
     let refused = assert_refused(&h, &a, &refusals);
+    // The refusal does not echo the password (the message may end up in a log).
+    let url = format!("http://user:s3cret-pw@127.0.0.1:{port}{path}");
+    let error = connect(&a, &url, Value::Null, refusals.len() as u32).expect_err("allowed");
+    let message = error["message"].as_str().unwrap();
+    assert!(!message.contains("s3cret-pw"), "{message}");
     figures(&format!(
         "{refused} URLs with credentials or other schemes refused, 0 requests reached the server"
     ));

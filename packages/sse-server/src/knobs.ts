@@ -78,6 +78,7 @@ export function parseKnobs(params: URLSearchParams): Knobs {
   }
   const redirectstatus = int(params, 'redirectstatus', 300) ?? 307;
   if (redirectstatus > 399) throw new KnobError(`redirectstatus must be a 3xx status, got ${redirectstatus}`);
+  if (params.get('redirectstatus') !== null && params.get('redirect') === null) throw new KnobError('redirectstatus needs a redirect');
   const nl = params.get('nl') ?? 'lf';
   const lineEnd = LINE_ENDS[nl];
   if (lineEnd === undefined) throw new KnobError(`nl must be lf, crlf or cr, got "${nl}"`);

@@ -137,26 +137,62 @@ describe('EventSource (DOM interface)', () => {
     });
   }
 
+  // The global fetch (Node's here) cannot stream these: each would be a network error retried forever.
   for (const [name, url] of [
     ['an ftp: URL', 'ftp://127.0.0.1/sse'],
     ['an about: URL', 'about:blank'],
     ['a javascript: URL', 'javascript:void(0)'],
-    ['credentials in the URL', 'http://user:secret@127.0.0.1:9/sse'],
+    ['a mailto: URL', 'mailto:someone@127.0.0.1'],
   ] as const) {
     it(`fails the connection on ${name} without a request: no throw, invalid-url, CLOSED`, async () => {
-      let fetched = 0;
-      const fetch = () => (fetched++, Promise.reject(new TypeError('fetch must not be called')));
-      const es = new EventSource(url, { fetch, retry: quick });
+      const es = new EventSource(url, { retry: quick });
       let opened = false;
       es.onopen = () => (opened = true);
       const error = await once<SseErrorEvent>(es, 'error');
       assert.equal(es.readyState, EventSource.CLOSED);
       assert.equal(error.error.kind, 'invalid-url');
       await sleep(100); // several reconnection delays: none may happen
-      assert.equal(fetched, 0);
       assert.equal(opened, false);
     });
   }
+
+  for (const [name, userinfo] of [
+    ['a user and a password', 'user:s3cret-pw@'],
+    ['a user alone', 'user@'],
+    ['a password alone', ':s3cret-pw@'],
+  ] as const) {
+    it(`fails the connection on credentials in the URL (${name}), with any fetch, and does not echo the password`, async () => {
+      const tag = uniqueTag();
+      let fetched = 0;
+      const fetch = (input: string, init: RequestInit) => (fetched++, globalThis.fetch(input, init));
+      const es = new EventSource(`http://${userinfo}${new URL(server().url).host}/sse?count=1&tag=${tag}`, { fetch, retry: quick });
+      const error = await once<SseErrorEvent>(es, 'error');
+      assert.equal(es.readyState, EventSource.CLOSED);
+      assert.equal(error.error.kind, 'invalid-url');
+      assert.doesNotMatch(error.error.message, /s3cret-pw/);
+      await sleep(100);
+      assert.equal(fetched, 0);
+      assert.equal(server().requests(tag).length, 0);
+    });
+  }
+
+  it('streams what the global fetch can: an upper-case HTTP scheme, and a data: URL', async () => {
+    const upper = new EventSource(`HTTP://${new URL(server().url).host}/sse?count=1`);
+    assert.equal((await once<MessageEvent>(upper, 'message')).data.length > 0, true);
+    upper.close();
+    const data = new EventSource('data:text/event-stream,data:%20from%20a%20data%20URL%0A%0A', { retry: quick });
+    assert.equal((await once<MessageEvent>(data, 'message')).data, 'from a data URL');
+    data.close();
+  });
+
+  it('leaves other schemes to a caller-supplied fetch (an app protocol, say)', async () => {
+    const seen: string[] = [];
+    const fetch = (input: string, init: RequestInit) => (seen.push(input), globalThis.fetch(`${server().url}/sse?count=1`, init));
+    const es = new EventSource('app://localhost/stream', { fetch });
+    await once(es, 'message');
+    es.close();
+    assert.deepEqual(seen, ['app://localhost/stream']);
+  });
 
   it('follows redirects; origin is the final URL origin', async () => {
     const other = `http://localhost:${new URL(server().url).port}`;

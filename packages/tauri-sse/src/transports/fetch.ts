@@ -68,11 +68,14 @@ class FetchLoop {
   #current: Current | undefined;
   /** Ends the reconnect wait early: the network came back, or the machine woke. */
   #cutWait: (() => void) | undefined;
+  /** Why the URL can never be streamed, if so: the first attempt fails with it. */
+  readonly #refused: SseError | undefined;
 
   constructor(request: SourceRequest, fetchFn: FetchLike, sink: MessageSink) {
     this.#request = request;
     this.#fetch = fetchFn;
     this.#sink = sink;
+    this.#refused = unfetchable(request.url, request.fetch === undefined);
     this.#base = request.retry.initialDelay;
     this.#lastEventId = request.lastEventId;
     this.#network = request.networkAware === false ? undefined : systemNetwork();
@@ -157,8 +160,7 @@ class FetchLoop {
   /** One connection, from the request to the end of the body. */
   async #attempt(): Promise<Outcome> {
     const request = this.#request;
-    const refused = unfetchable(request.url);
-    if (refused !== undefined) return { error: refused, fatal: true };
+    if (this.#refused !== undefined) return { error: this.#refused, fatal: true };
     let headers: Headers;
     try {
       headers = await this.#headers();
@@ -294,21 +296,28 @@ class Watchdog {
   }
 }
 
+/** Schemes the global fetch can stream (Fetch, "scheme fetch": `about:` and `file:` give no event stream). */
+const FETCHABLE = ['http:', 'https:', 'data:', 'blob:'];
+
 /**
- * Why `url` can never be streamed, if so. Spec: fetching anything but an http(s) URL is a network
- * error, and one that reconnecting cannot fix ("the user agent knows that to be futile"), so the
- * connection fails; so does a URL with credentials, which fetch refuses. The Rust loop refuses the
- * same URLs with the same kind.
+ * Why `url` can never be streamed, if so: fetch refuses a URL with credentials (a `TypeError`),
+ * and the global fetch answers other schemes with a network error. Either would be retried
+ * forever; the spec lets a user agent that "knows that to be futile" fail the connection instead,
+ * as browsers do for `ftp:` or `mailto:` (WPT `eventsource-constructor-non-same-origin`). A
+ * caller's own `fetch` may serve other schemes (an app's custom protocol), so only credentials
+ * are refused before it. The Rust loop refuses all but http(s) with the same kind.
  */
-function unfetchable(url: string): SseError | undefined {
-  const { protocol, username, password } = new URL(url);
-  const reason =
-    protocol !== 'http:' && protocol !== 'https:'
-      ? 'only http and https URLs can be streamed'
-      : username !== '' || password !== ''
-        ? 'credentials in the URL are not allowed, send an Authorization header instead'
-        : undefined;
-  return reason === undefined ? undefined : new SseError('invalid-url', `invalid URL \`${url}\`: ${reason}`);
+function unfetchable(url: string, globalFetch: boolean): SseError | undefined {
+  const parsed = new URL(url);
+  if (parsed.username !== '' || parsed.password !== '') {
+    // Not in the message: the URL's password.
+    parsed.username = parsed.password = '';
+    return new SseError('invalid-url', `invalid URL \`${parsed.href}\` (credentials left out here): credentials in the URL are not allowed, send an Authorization header instead`);
+  }
+  if (globalFetch && !FETCHABLE.includes(parsed.protocol)) {
+    return new SseError('invalid-url', `invalid URL \`${url}\`: fetch cannot stream a ${parsed.protocol} URL`);
+  }
+  return undefined;
 }
 
 /**
