@@ -1,5 +1,5 @@
 //! The network options of `Builder` against real servers on loopback: explicit proxies (HTTP,
-//! HTTPS, SOCKS5, `CONNECT` tunnels), a private CA and mutual TLS, the connect timeout, TCP
+//! HTTPS, SOCKS5, `CONNECT` tunnels), a private CA and mutual TLS, HTTP/2, the connect timeout, TCP
 //! keep-alive, compressed streams, a shared cookie jar and the app's own client adjustment. The options read from the environment (proxy variables,
 //! the OS trust store) are tests/network_env.rs.
 
@@ -35,6 +35,30 @@ fn network_error(messages: &[Message]) -> String {
     };
     assert_eq!(error.kind(), ErrorKind::Network, "{error}");
     error.to_string()
+}
+
+/// The messages of a stream from `url` that reconnects at once, up to its `opens`-th `open`.
+async fn until_opened(
+    app: &tauri::App<tauri::test::MockRuntime>,
+    url: &str,
+    opens: usize,
+) -> Vec<Message> {
+    let options = StreamOptions {
+        retry: RetryPolicy {
+            initial_delay: 10,
+            max_delay: 50,
+            ..RetryPolicy::default()
+        },
+        ..StreamOptions::default()
+    };
+    let request = Request::new(url).unwrap().options(options).unwrap();
+    let mut stream = app.sse().connect(request);
+    let mut opened = 0;
+    collect_until(&mut stream, |m| {
+        opened += usize::from(matches!(m, Message::Open { .. }));
+        opened == opens
+    })
+    .await
 }
 
 fn proxy_to(proxy: &HttpServer) -> reqwest::Proxy {
@@ -129,6 +153,29 @@ async fn a_private_ca_is_refused_by_default_and_trusted_once_added() {
 
     let messages = first_attempt(Builder::new().add_root_certificate(ca.root()), &url).await;
     assert_eq!(event_data(&messages), ["secure"]);
+}
+
+#[tokio::test]
+async fn an_http2_stream_delivers_its_events_and_resumes_with_last_event_id() {
+    let ca = TestCa::new();
+    // The server speaks HTTP/2 only (an HTTP/1.1 request fails its connection preface), so
+    // every event below came over HTTP/2, negotiated with ALPN as real deployments do
+    let (url, last_event_ids) = ca.h2_event_server("id: 日本-1\ndata: over h2\ndata: é\n\n");
+    let app = app(Builder::new().add_root_certificate(ca.root()));
+    let messages = until_opened(&app, &url, 2).await;
+    assert_eq!(event_data(&messages), ["over h2\né"], "{messages:#?}");
+    let Message::Open {
+        status, headers, ..
+    } = &messages[0]
+    else {
+        panic!("{messages:#?}");
+    };
+    assert_eq!(*status, 200);
+    assert_eq!(headers["content-type"], "text/event-stream");
+    assert_eq!(
+        last_event_ids.lock().unwrap()[..2],
+        [None, Some("日本-1".to_string())]
+    );
 }
 
 #[tokio::test]
@@ -332,25 +379,7 @@ async fn cookies_of_a_shared_jar_are_sent_on_the_stream_and_its_reconnects() {
     client.get(server.url("/login")).send().await.unwrap();
 
     let app = app(Builder::new().cookie_store(jar.clone()));
-    let options = StreamOptions {
-        retry: RetryPolicy {
-            initial_delay: 10,
-            max_delay: 50,
-            ..RetryPolicy::default()
-        },
-        ..StreamOptions::default()
-    };
-    let request = Request::new(&server.url("/sse"))
-        .unwrap()
-        .options(options)
-        .unwrap();
-    let mut stream = app.sse().connect(request);
-    let mut opened = 0;
-    let messages = collect_until(&mut stream, |m| {
-        opened += usize::from(matches!(m, Message::Open { .. }));
-        opened == 3
-    })
-    .await;
+    let messages = until_opened(&app, &server.url("/sse"), 3).await;
     // the cookie is the store's: like fetch, `open` does not show `Set-Cookie`
     let Message::Open { headers, .. } = &messages[0] else {
         panic!("{messages:#?}");

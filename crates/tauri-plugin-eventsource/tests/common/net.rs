@@ -1,6 +1,6 @@
 //! Servers for the network tests whose behaviour the bundled server lacks: an HTTP/1.1 server
-//! whose handler writes the response by hand, over TCP or TLS; an HTTP and a SOCKS5 proxy; a
-//! test CA. Each
+//! whose handler writes the response by hand, over TCP or TLS; an HTTP/2-only event server; an
+//! HTTP and a SOCKS5 proxy; a test CA. Each
 //! server runs on its own thread and runtime, so sync IPC tests and async tests can both use it.
 //! Loopback only.
 
@@ -284,6 +284,42 @@ impl TestCa {
         HttpServer::start(Some(self.server_config(client_auth)), move |_, conn| {
             event_stream(conn, &[], body)
         })
+    }
+
+    /// An HTTPS server that speaks HTTP/2 only (ALPN `h2`, no HTTP/1.1 fallback), with a
+    /// certificate from this CA: every request gets `body` as an event stream, which then ends.
+    /// Its URL, and the `Last-Event-ID` of every request (`None`: none), as UTF-8.
+    pub fn h2_event_server(&self, body: &'static str) -> (String, Arc<Mutex<Vec<Option<String>>>>) {
+        let mut config = self.server_config(false);
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let ids = Arc::new(Mutex::new(Vec::new()));
+        let recorded = ids.clone();
+        let port = listen(move |tcp| {
+            let (acceptor, recorded) = (acceptor.clone(), recorded.clone());
+            async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut conn) = h2::server::handshake(tls).await else {
+                    return;
+                };
+                // Accepting drives the connection, the responses' frames included.
+                while let Some(Ok((request, mut respond))) = conn.accept().await {
+                    let id = request.headers().get("last-event-id");
+                    let id = id.map(|v| String::from_utf8(v.as_bytes().to_vec()).unwrap());
+                    recorded.lock().unwrap().push(id);
+                    let response = http::Response::builder()
+                        .header("content-type", "text/event-stream")
+                        .body(())
+                        .unwrap();
+                    let mut send = respond.send_response(response, false).unwrap();
+                    send.send_data(bytes::Bytes::from_static(body.as_bytes()), true)
+                        .unwrap();
+                }
+            }
+        });
+        (format!("https://127.0.0.1:{port}/sse"), ids)
     }
 
     /// A certificate for `names` with `usage`, and its key.
