@@ -2,8 +2,8 @@
 //! fastest Rust SSE parser we know of) and `eventsource-stream` 0.2.3, on the corpus of
 //! `bench/corpus.ts` (same generator, same bytes), each workload fed in 64 B, 1 KiB and 16 KiB
 //! chunks and one line per chunk (`line`: a server that flushes every line, the "aligned" shape
-//! of sseer's own benchmark). The peers get `Bytes` slices of one buffer, as a reqwest body stream
-//! hands them over.
+//! of sseer's own benchmark). All three get `Bytes` slices of one buffer, as a reqwest body stream
+//! hands them over (ours through `Parser::feed_bytes`, as the plugin's connections feed it).
 //! Run: `cargo bench -p tauri-plugin-eventsource --bench parser`; `... --bench parser -- crlf short`
 //! runs only the workloads whose names contain one of the words.
 //!
@@ -232,11 +232,11 @@ struct Tally {
     bytes: usize,
 }
 
-fn ours(chunks: &[&[u8]]) -> Tally {
+fn ours(chunks: &[Bytes]) -> Tally {
     let mut tally = Tally::default();
     let mut parser = Parser::new(DEFAULT_MAX_EVENT_SIZE, None);
     for chunk in chunks {
-        parser.feed(chunk, &mut |item| {
+        parser.feed_bytes(chunk, &mut |item| {
             if let Item::Event(event) = item {
                 tally.events += 1;
                 tally.bytes += event.data.len();
@@ -353,8 +353,7 @@ fn main() {
                 LINE => "line".to_string(),
                 size => size.to_string(),
             };
-            let chunks: Vec<&[u8]> = owned.iter().map(|chunk| chunk.as_ref()).collect();
-            let expected = ours(&chunks);
+            let expected = ours(&owned);
             assert_eq!(
                 expected,
                 sseer(&runtime, &owned),
@@ -375,7 +374,7 @@ fn main() {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             // Alternating runs, so that machine drift hits both alike.
             for run in 0..WARMUP_RUNS + RUNS {
-                let ours = time(|| ours(std::hint::black_box(&chunks)));
+                let ours = time(|| ours(std::hint::black_box(&owned)));
                 let peer = time(|| sseer(&runtime, std::hint::black_box(&owned)));
                 if run >= WARMUP_RUNS {
                     a.push(mb / ours);

@@ -557,7 +557,7 @@ impl Connection<'_> {
         match read {
             Ok(Some(chunk)) => {
                 let mut too_large = None;
-                self.parser.feed(&chunk, &mut |item| match item {
+                self.parser.feed_bytes(&chunk, &mut |item| match item {
                     // As in the TS loop: nothing after an oversize event is delivered, the
                     // connection fails there (the events before it still go out).
                     _ if too_large.is_some() => {}

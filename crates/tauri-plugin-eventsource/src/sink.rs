@@ -520,8 +520,9 @@ impl Backlog {
             self.start = lifecycle.clone();
         }
         if let Message::Events { events } = &mut message {
-            // The parser grows `data` by doubling: give back the spare half before it counts.
-            events.iter_mut().for_each(|e| e.data.shrink_to_fit());
+            // Kept events hold only their own bytes: not the spare half of a `String` the parser
+            // grew by doubling, nor the rest of a network chunk their data is a slice of.
+            events.iter_mut().for_each(|e| e.data.compact());
         }
         self.bytes += size(&message);
         self.events += events(&message);
@@ -589,7 +590,7 @@ fn size(message: &Message) -> usize {
 
 fn event_size(event: &Event) -> usize {
     size_of::<Event>()
-        + event.data.capacity()
+        + event.data.len()
         + event.event.as_ref().map_or(0, String::capacity)
         + event.id.as_ref().map_or(0, String::capacity)
 }
@@ -605,7 +606,7 @@ mod tests {
                 .iter()
                 .map(|d| Event {
                     event: None,
-                    data: d.to_string(),
+                    data: (*d).into(),
                     id: None,
                 })
                 .collect(),

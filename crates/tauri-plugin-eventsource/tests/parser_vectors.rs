@@ -1,22 +1,35 @@
 //! The shared parser vectors (`testdata/parser-vectors.json`, format in `testdata/README.md`),
-//! each fed whole and in chunks of 1, 2, 3, 7 and 64 bytes.
+//! each fed whole, in chunks of 1, 2, 3, 7 and 64 bytes, and one line per chunk; borrowed
+//! (`Parser::feed`) and as `Bytes` the parser may keep slices of (`Parser::feed_bytes`).
 
 use base64::Engine;
+use bytes::Bytes;
 use serde_json::{json, Value};
 use tauri_plugin_eventsource::parser::{Item, Parser, DEFAULT_MAX_EVENT_SIZE};
 
-const CHUNK_SIZES: [usize; 6] = [usize::MAX, 1, 2, 3, 7, 64];
+/// Chunk sizes in bytes; `LINE` (0) cuts after every LF or CR instead.
+const CHUNK_SIZES: [usize; 7] = [usize::MAX, 1, 2, 3, 7, 64, LINE];
+const LINE: usize = 0;
+
+fn pieces(input: &[u8], chunk: usize) -> Vec<&[u8]> {
+    match chunk {
+        LINE => input
+            .split_inclusive(|&b| b == b'\n' || b == b'\r')
+            .collect(),
+        size => input.chunks(size.min(input.len()).max(1)).collect(),
+    }
+}
 
 /// What a page could observe from a stream, in the vectors' JSON shape.
-fn observe(input: &[u8], options: &Value, chunk: usize) -> Value {
+fn observe(input: &[u8], options: &Value, chunk: usize, as_bytes: bool) -> Value {
     let max = options["maxEventSize"]
         .as_u64()
         .map_or(DEFAULT_MAX_EVENT_SIZE, |m| m as usize);
     let last_event_id = options["lastEventId"].as_str().map(String::from);
     let mut parser = Parser::new(max, last_event_id);
     let (mut events, mut retries, mut comments, mut errors) = (vec![], vec![], vec![], vec![]);
-    for piece in input.chunks(chunk.min(input.len()).max(1)) {
-        parser.feed(piece, &mut |item| match item {
+    for piece in pieces(input, chunk) {
+        let mut emit = |item| match item {
             Item::Event(e) => events.push(json!({
                 "type": e.event_type(),
                 "data": e.data,
@@ -25,7 +38,12 @@ fn observe(input: &[u8], options: &Value, chunk: usize) -> Value {
             Item::Retry(ms) => retries.push(json!(ms)),
             Item::Comment(c) => comments.push(json!(c)),
             Item::EventTooLarge { .. } => errors.push(json!("event-too-large")),
-        });
+        };
+        if as_bytes {
+            parser.feed_bytes(&Bytes::copy_from_slice(piece), &mut emit);
+        } else {
+            parser.feed(piece, &mut emit);
+        }
     }
     parser.reset();
     json!({
@@ -82,11 +100,15 @@ fn every_vector_at_every_chunk_size() {
             _ => panic!("{name}: exactly one of input / inputBase64"),
         };
         let want = expected(vector);
-        for chunk in CHUNK_SIZES {
-            let got = observe(&input, &vector["options"], chunk);
+        for (chunk, as_bytes) in CHUNK_SIZES
+            .into_iter()
+            .flat_map(|c| [(c, false), (c, true)])
+        {
+            let got = observe(&input, &vector["options"], chunk, as_bytes);
             if got != want {
+                let how = if as_bytes { "feed_bytes" } else { "feed" };
                 failures.push(format!(
-                    "{name} (chunks of {chunk}): got {got}, want {want}"
+                    "{name} ({how}, chunks of {chunk}): got {got}, want {want}"
                 ));
             }
         }

@@ -375,7 +375,7 @@ async fn invalid_utf8_and_nul_bytes_one_byte_per_write() {
         .iter()
         .filter_map(|m| match m {
             Message::Events { events } => {
-                Some(events.iter().map(|e| (e.data.clone(), e.id.clone())))
+                Some(events.iter().map(|e| (e.data.to_string(), e.id.clone())))
             }
             _ => None,
         })

@@ -172,7 +172,7 @@ pub fn event_data(messages: &[Message]) -> Vec<String> {
     messages
         .iter()
         .filter_map(|m| match m {
-            Message::Events { events } => Some(events.iter().map(|e| e.data.clone())),
+            Message::Events { events } => Some(events.iter().map(|e| e.data.to_string())),
             _ => None,
         })
         .flatten()
