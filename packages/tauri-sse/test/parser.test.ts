@@ -294,9 +294,9 @@ describe('work stays linear in the input', () => {
 });
 
 describe('UTF-8 decoding', () => {
-  // Both of the decoder's paths (one-shot while the stream is ASCII, with the code point a chunk
-  // cuts carried over; streaming once it is not) and the switches between them, on valid and
-  // invalid sequences cut anywhere.
+  // All of the decoder's paths (one-shot while the stream is ASCII, with the code point a chunk
+  // cuts carried over; streaming once it is not; chunks of up to 4 bytes decoded in JS) and the
+  // switches between them, on valid and invalid sequences cut anywhere.
   it('gives the same text however the bytes are cut, as a one-shot TextDecoder does', () => {
     let seed = 1;
     const pick = (n: number) => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n;

@@ -20,6 +20,10 @@ export class Utf8Decoder {
   private carry: Uint8Array | undefined;
 
   decode(bytes: Uint8Array): string {
+    if (bytes.length <= TINY && !this.inStream && this.carry === undefined) {
+      const text = tinyAscii(bytes);
+      if (text !== undefined) return text;
+    }
     if (this.inStream) {
       const text = (this.streaming as TextDecoder).decode(bytes, STREAM);
       // Only an all-ASCII chunk leads back (a non-ASCII stream stays here); its ASCII last byte
@@ -65,6 +69,25 @@ export class Utf8Decoder {
     this.carry = undefined;
     return ONE_SHOT.decode(carry);
   }
+}
+
+/**
+ * Chunks this short (a blank line, `\r\n`, a `:` keep-alive, as servers that flush every line send
+ * them) are decoded in JS when ASCII: a decoder call costs ~90-130 ns whatever the size (Node 20),
+ * building a string of up to 4 characters from char codes ~20-40 ns; from 8 bytes up the call wins.
+ */
+const TINY = 4;
+
+/** `bytes` as text if they are all ASCII, else undefined. */
+function tinyAscii(bytes: Uint8Array): string | undefined {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte >= 0x80) return undefined;
+    // Single characters below 256 are cached strings, and joins this short are flat copies.
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 const STREAM = { stream: true };
