@@ -14,22 +14,26 @@
 export class Utf8Decoder {
   /** Created on the first non-ASCII chunk. */
   private streaming: TextDecoder | undefined;
-  /** Whether `streaming` is in use: it may hold the start of a code point. */
+  /** Whether `streaming` is in use. */
   private inStream = false;
+  /** `streaming` may hold the start of a code point: the last bytes it took did not end in ASCII. */
+  private held = false;
   /** The start of a code point cut by the end of the last chunk, on the one-shot path. */
   private carry: Uint8Array | undefined;
 
   decode(bytes: Uint8Array): string {
-    if (bytes.length <= TINY && !this.inStream && this.carry === undefined) {
+    // Whatever the path: nothing may be pending in either decoder.
+    if (bytes.length <= TINY && !this.held && this.carry === undefined) {
       const text = tinyAscii(bytes);
       if (text !== undefined) return text;
     }
     if (this.inStream) {
       const text = (this.streaming as TextDecoder).decode(bytes, STREAM);
-      // Only an all-ASCII chunk leads back (a non-ASCII stream stays here); its ASCII last byte
-      // ends every sequence, so nothing is held and the one-shot path may resume.
       const n = bytes.length;
-      if (n !== 0 && text.length === n && (bytes[n - 1] as number) < 0x80) this.inStream = false;
+      // An ASCII last byte ends every sequence: nothing is held.
+      if (n !== 0) this.held = (bytes[n - 1] as number) >= 0x80;
+      // Only an all-ASCII chunk leads back (a non-ASCII stream stays here).
+      if (n !== 0 && text.length === n && !this.held) this.inStream = false;
       return text;
     }
     if (this.carry !== undefined) {
@@ -55,13 +59,14 @@ export class Utf8Decoder {
     // The held-back bytes start the streaming decoder's next code point ('' unless already invalid).
     const head = this.streaming.decode(this.carry, STREAM);
     this.carry = undefined;
+    this.held = true;
     return head === '' ? text : text + head;
   }
 
   /** End of input: an incomplete code point left over becomes U+FFFD, as the spec's decoder does at EOF. */
   end(): string {
     if (this.inStream) {
-      this.inStream = false;
+      this.inStream = this.held = false;
       return (this.streaming as TextDecoder).decode();
     }
     const carry = this.carry;
