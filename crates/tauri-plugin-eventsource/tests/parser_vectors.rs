@@ -1,6 +1,7 @@
 //! The shared parser vectors (`testdata/parser-vectors.json`, format in `testdata/README.md`),
 //! each fed whole, in chunks of 1, 2, 3, 7 and 64 bytes, and one line per chunk; borrowed
-//! (`Parser::feed`) and as `Bytes` the parser may keep slices of (`Parser::feed_bytes`).
+//! (`Parser::feed`) and as `Bytes` the parser may keep slices of (`Parser::feed_bytes`, sharing
+//! lines of any length, where the plugin shares only long ones).
 
 use base64::Engine;
 use bytes::Bytes;
@@ -26,7 +27,7 @@ fn observe(input: &[u8], options: &Value, chunk: usize, as_bytes: bool) -> Value
         .as_u64()
         .map_or(DEFAULT_MAX_EVENT_SIZE, |m| m as usize);
     let last_event_id = options["lastEventId"].as_str().map(String::from);
-    let mut parser = Parser::new(max, last_event_id);
+    let mut parser = Parser::new(max, last_event_id).share_lines_from(0);
     let (mut events, mut retries, mut comments, mut errors) = (vec![], vec![], vec![], vec![]);
     for piece in pieces(input, chunk) {
         let mut emit = |item| match item {
