@@ -66,6 +66,7 @@ mod scope;
 mod shared;
 mod sink;
 mod state;
+mod text;
 
 pub use connection::{Message, Request, StreamOptions};
 pub use error::{Error, ErrorKind, Result};
