@@ -632,6 +632,13 @@ mod tests {
             .collect()
     }
 
+    fn first_event(items: &[Item]) -> &Event {
+        match items.first() {
+            Some(Item::Event(event)) => event,
+            other => panic!("no event first: {other:?}"),
+        }
+    }
+
     fn is_slice_of(data: &Text, chunk: &Bytes) -> bool {
         chunk.as_ptr_range().contains(&data.as_ptr())
     }
@@ -641,9 +648,7 @@ mod tests {
         let value = "é".repeat(SHARE_MIN);
         let line = format!("data: {value}\r\n");
         let parsed = parse_shared(&[line.as_bytes(), b"\r\n"], 1 << 20);
-        let Item::Event(event) = &parsed[1].1[0] else {
-            panic!("no event: {parsed:?}")
-        };
+        let event = first_event(&parsed[1].1);
         assert_eq!(event.data, value.as_str());
         assert!(
             is_slice_of(&event.data, &parsed[0].0),
@@ -656,9 +661,7 @@ mod tests {
         let value = "t".repeat(SHARE_MIN);
         let line = format!("data: {value}\n");
         let parsed = parse_shared(&[line.as_bytes(), b"\n"], 1 << 20);
-        let Item::Event(event) = &parsed[1].1[0] else {
-            panic!("no event: {parsed:?}")
-        };
+        let event = first_event(&parsed[1].1);
         let mut data = event.data.clone();
         assert!(is_slice_of(&data, &parsed[0].0));
         data.compact();
@@ -669,9 +672,7 @@ mod tests {
     #[test]
     fn a_short_line_whole_in_its_chunk_is_copied() {
         let parsed = parse_shared(&[b"data: token\n", b"\n"], 64);
-        let Item::Event(event) = &parsed[1].1[0] else {
-            panic!("no event: {parsed:?}")
-        };
+        let event = first_event(&parsed[1].1);
         assert_eq!(event.data, "token");
         assert!(
             !is_slice_of(&event.data, &parsed[0].0),
@@ -684,9 +685,7 @@ mod tests {
         let value = "x".repeat(SHARE_MIN);
         let input = format!("data: {value}\n\n: {}\n", "c".repeat(2 * SHARE_MIN));
         let parsed = parse_shared(&[input.as_bytes()], 1 << 20);
-        let Item::Event(event) = &parsed[0].1[0] else {
-            panic!("no event: {parsed:?}")
-        };
+        let event = first_event(&parsed[0].1);
         assert_eq!(event.data, value.as_str());
         assert!(
             !is_slice_of(&event.data, &parsed[0].0),
