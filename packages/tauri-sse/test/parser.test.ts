@@ -34,6 +34,35 @@ describe('createParser API', () => {
     assert.throws(() => createParser({}, { maxEventSize: Number.NaN }), RangeError);
   });
 
+  it('lets feed and reset be passed around unbound, as eventsource-parser does', () => {
+    const events: ParsedEvent[] = [];
+    const parser = createParser({ onEvent: (e) => events.push(e) });
+    const { feed, reset } = parser;
+    [new TextEncoder().encode('id: é\ndata: a\n\n'), 'data: b'].forEach(feed);
+    reset({ consume: true });
+    feed('data: c\n\n');
+    assert.deepEqual(
+      events.map((e) => [e.data, e.id]),
+      [
+        ['a', 'é'],
+        ['c', 'é'],
+      ],
+    );
+    assert.equal(parser.lastEventId, 'é');
+  });
+
+  it('keeps parsers apart: one parser state per createParser call', () => {
+    const a = collect();
+    const b = collect();
+    a.parser.feed('id: 1\ndata: from');
+    b.parser.feed('id: 2\ndata: other\n\n');
+    a.parser.feed(' a\n\n');
+    assert.deepEqual(
+      [a.events.map((e) => [e.data, e.id]), b.events.map((e) => [e.data, e.id])],
+      [[['from a', '1']], [['other', '2']]],
+    );
+  });
+
   it('emits eventsource-parser shaped events: event and id undefined unless set', () => {
     const { parser, events } = collect();
     parser.feed('data: a\n\nevent: t\nid: 7\ndata: b\n\nevent:\ndata: c\n\n');

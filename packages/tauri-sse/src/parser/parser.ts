@@ -28,45 +28,88 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
   const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   if (!(maxEventSize > 0)) throw new RangeError(`maxEventSize must be positive, got ${maxEventSize}`);
+  dormant ??= new Parser({}, DEFAULT_MAX_EVENT_SIZE, undefined);
+  return new Parser(callbacks, maxEventSize, options.lastEventId);
+}
 
-  const fields = new EventBuilder(callbacks, options.lastEventId);
-  const decoder = new Utf8Decoder();
-  // Bytes were fed: the decoder may hold part of a code point. A closure variable, not a call to
-  // the decoder: text fed a piece at a time pays for every call per feed.
-  let fedBytes = false;
+/**
+ * A parser that never parses, made with the first one and kept as long as this module. V8 keeps
+ * the hidden classes (maps) of a class's instances (this parser's, the event builder's...) only
+ * while some instance lives, and throws away the optimized code built on them when they go: a
+ * full GC while no parser was alive (an app between connections, a benchmark that makes a parser
+ * per pass) cost the next parser its optimized code. Kept in a variable a function uses, so that
+ * it is no stack slot of the module's top-level code, which dies once that code has run.
+ */
+let dormant: Parser | undefined;
+
+/**
+ * The parser: its state in fields, its steps in methods on the prototype. Not closures made per
+ * parser: V8 keeps a function's optimized code only while a function object that runs it lives,
+ * so with closures the code died with the last parser at each full GC, and the next parser ran
+ * unoptimized until it was hot again. Prototype methods live as long as the class. (With a GC
+ * before each fresh parser, as eventsource-parser's own benchmark harness runs its fixtures,
+ * one-character feeds took 2-3x that parser's time before this and `dormant`; now level with it.)
+ */
+class Parser implements EventSourceParser {
+  /**
+   * Own functions, as eventsource-parser's are: code written for it may pass `parser.feed` around
+   * unbound (`stream.on('data', parser.feed)`). Each only forwards to a method.
+   */
+  readonly feed: EventSourceParser['feed'];
+  readonly reset: EventSourceParser['reset'];
+
+  private readonly fields: EventBuilder;
+  private readonly decoder = new Utf8Decoder();
+  // Bytes were fed: the decoder may hold part of a code point. A field, not a call to the
+  // decoder: text fed a piece at a time pays for every call per feed.
+  private fedBytes = false;
   // The unterminated line. Its length counts even the pieces not kept (a comment nobody listens
   // to, a line of a discarded event).
-  const pending = new PendingLine();
-  let pendingLength = 0;
+  private readonly pending = new PendingLine();
+  private pendingLength = 0;
   // The previous chunk ended with CR: a LF starting this one completes that CRLF, it is no blank line.
-  let skipLF = false;
-  let atStreamStart = true;
+  private skipLF = false;
+  private atStreamStart = true;
   // Inside an oversize event: drop lines up to the next blank line.
-  let discarding = false;
+  private discarding = false;
   // The pending line is a comment. Comments are no event data: they never count towards the
   // limit, and one longer than the limit is dropped (not kept, not reported) in bounded memory.
-  let pendingComment = false;
+  private pendingComment = false;
   // What the pending line must start with to be a field the spec does not ignore (`data:` for a
   // line starting with `d`...), checked as its first characters come in (see keepPartial).
-  let pendingField = '';
+  private pendingField = '';
   // The pending line will be ignored whatever follows: only its end matters (see feedText).
-  let ignoring = false;
+  private ignoring = false;
 
-  function feedText(text: string): void {
-    if (ignoring) return skipIgnored(text);
-    if (atStreamStart) {
+  constructor(
+    private readonly callbacks: ParserCallbacks,
+    private readonly maxEventSize: number,
+    lastEventId: string | undefined,
+  ) {
+    this.fields = new EventBuilder(callbacks, lastEventId);
+    this.feed = (chunk) => this.feedChunk(chunk);
+    this.reset = (opts) => this.resetStream(opts);
+  }
+
+  get lastEventId(): string {
+    return this.fields.lastEventId;
+  }
+
+  private feedText(text: string): void {
+    if (this.ignoring) return this.skipIgnored(text);
+    if (this.atStreamStart) {
       // An empty chunk cannot tell whether a BOM follows.
       if (text.length === 0) return;
-      atStreamStart = false;
+      this.atStreamStart = false;
       // Spec: "One leading U+FEFF BYTE ORDER MARK character must be ignored if any are present."
       if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
     if (text.length === 0) return;
     let pos = 0;
-    if (skipLF) {
-      skipLF = false;
+    if (this.skipLF) {
+      this.skipLF = false;
       if (text.charCodeAt(0) === LF) pos = 1;
-    } else if (pendingLength !== 0 && pendingLength + text.length <= JOIN_PENDING && !pendingComment) {
+    } else if (this.pendingLength !== 0 && this.pendingLength + text.length <= JOIN_PENDING && !this.pendingComment) {
       // A line cut by the chunk boundary, kept whole (not a comment, not discarded), and a small
       // chunk: the line is put in front of the chunk and read in place like any other. Completed on
       // its own instead, it took a slice, a join and the field tests outside the inlined loop (64 B
@@ -74,14 +117,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       // a long line fed in small chunks is not copied over and over, and a large chunk is not
       // copied to save one line's slice (with 16 KiB chunks that copy cost `llm` ~10%).
       // A chunk with no line end only extends the pending line: no join, no rescan.
-      if (extendsPending(text)) return;
-      text = pending.take(text, false);
-      pendingLength = 0;
+      if (this.extendsPending(text)) return;
+      text = this.pending.take(text, false);
+      this.pendingLength = 0;
     }
     // Most streams have no CR at all; then one LF search per line finds every line end.
     const cr = text.indexOf('\r', pos);
-    if (cr === -1) splitAtLF(text, pos);
-    else splitAtCRorLF(text, pos, cr);
+    if (cr === -1) this.splitAtLF(text, pos);
+    else this.splitAtCRorLF(text, pos, cr);
   }
 
   /**
@@ -89,32 +132,32 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
    * usual (the line completes as an empty piece). Fed one character at a time, as idle streams'
    * `:` padding and unknown fields are, this is the whole cost of a chunk.
    */
-  function skipIgnored(text: string): void {
+  private skipIgnored(text: string): void {
     const lf = text.indexOf('\n');
     const cr = text.indexOf('\r');
     const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
-    pendingLength += end === -1 ? text.length : end;
-    limitIgnored(pendingLength);
+    this.pendingLength += end === -1 ? text.length : end;
+    this.limitIgnored(this.pendingLength);
     // `!ignoring`: onError reset() the parser, and the next feed starts a new stream.
-    if (end === -1 || !ignoring) return;
-    if (cr === -1) splitAtLF(text, end);
-    else splitAtCRorLF(text, end, cr);
+    if (end === -1 || !this.ignoring) return;
+    if (cr === -1) this.splitAtLF(text, end);
+    else this.splitAtCRorLF(text, end, cr);
   }
 
   /** Keeps `text` as more of the pending line if it ends no line. Out of feedText: its inlining budget (see above). */
-  function extendsPending(text: string): boolean {
+  private extendsPending(text: string): boolean {
     if (text.indexOf('\n') !== -1 || text.indexOf('\r') !== -1) return false;
-    keepPartial(text);
+    this.keepPartial(text);
     return true;
   }
 
   /** Splits `text` from `pos` when it has no CR. */
-  function splitAtLF(text: string, pos: number): void {
+  private splitAtLF(text: string, pos: number): void {
     const len = text.length;
     while (pos < len) {
       const lf = text.indexOf('\n', pos);
       if (lf === -1) {
-        keepPartial(pos === 0 ? text : text.slice(pos));
+        this.keepPartial(pos === 0 ? text : text.slice(pos));
         return;
       }
       // The character after the line end, read once: a LF there is a blank line. Kept within the
@@ -125,23 +168,23 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       let v: number;
       if (
         next === LF &&
-        pendingLength === 0 &&
-        !discarding &&
-        fields.dataSize === 0 &&
-        lf - pos <= maxEventSize &&
+        this.pendingLength === 0 &&
+        !this.discarding &&
+        this.fields.dataSize === 0 &&
+        lf - pos <= this.maxEventSize &&
         (v = dataValueStart(text, pos, lf)) >= 0
       ) {
-        fields.dispatchData(text.slice(v, lf));
+        this.fields.dispatchData(text.slice(v, lf));
         pos = lf + 2;
         continue;
       }
       // A line starting with `d` next is most likely another data line (multi-line events).
-      lineEnded(text, pos, lf, next === 100 /* d */);
+      this.lineEnded(text, pos, lf, next === 100 /* d */);
       pos = lf + 1;
       // A blank line right after a line end: the end of most events. Taking it here saves a search
       // and a loop turn per event.
       if (next === LF) {
-        blankLine();
+        this.blankLine();
         pos++;
       }
     }
@@ -152,14 +195,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
    * CRLF.
    *
    * V8 inlines a function only below 460 bytes of bytecode (Node 20), and into one compiled
-   * function only 920 bytes in all. This loop used to be small enough to be inlined into feed() and
-   * its caller, which left no budget for the calls made per line: the field tests and the event
+   * function only 920 bytes in all. This loop used to be small enough to be inlined into the feed
+   * method and its caller, which left no budget for the calls made per line: the field tests and the event
    * builder stayed calls, two or three per line. With lineEnded() written out (and the CRLF test
    * instead of a helper called from two places), it is over the limit, so it is optimized on its
    * own and its budget goes to the per-line calls (`crlf-utf8` parsed 8-12% faster). Keep it so:
    * shrunk under 460 bytes, it would be inlined again.
    */
-  function splitAtCRorLF(text: string, pos: number, cr: number): void {
+  private splitAtCRorLF(text: string, pos: number, cr: number): void {
     const len = text.length;
     // Nearest LF / CR at or after pos; each is searched again only once consumed.
     let lf = text.indexOf('\n', pos);
@@ -175,30 +218,30 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         end = cr;
         pos = cr + 1;
         // A CR ending the chunk may be half of a CRLF: a LF starting the next chunk completes it.
-        if (pos === len) skipLF = true;
+        if (pos === len) this.skipLF = true;
         else if (text.charCodeAt(pos) === LF) pos++;
       } else {
-        keepPartial(start === 0 ? text : text.slice(start));
+        this.keepPartial(start === 0 ? text : text.slice(start));
         return;
       }
       // lineEnded(text, start, end, false), written out: see above.
-      if (pendingLength !== 0) completePending(text.slice(start, end));
-      else if (discarding || start === end || fields.dataSize + (end - start) > maxEventSize) interpret(text, start, end);
+      if (this.pendingLength !== 0) this.completePending(text.slice(start, end));
+      else if (this.discarding || start === end || this.fields.dataSize + (end - start) > this.maxEventSize) this.interpret(text, start, end);
       else {
         const v = dataValueStart(text, start, end);
-        if (v >= 0) fields.appendData(text.slice(v, end), false);
-        else fields.otherLine(text, start, end);
+        if (v >= 0) this.fields.appendData(text.slice(v, end), false);
+        else this.fields.otherLine(text, start, end);
       }
       // A line end right after a line end is a blank line: the end of most events. Taking it here
       // saves two searches and a loop turn per event.
       const c = pos < len ? text.charCodeAt(pos) : -1;
       if (c === LF) {
-        blankLine();
+        this.blankLine();
         pos++;
       } else if (c === CR) {
-        blankLine();
+        this.blankLine();
         pos++;
-        if (pos === len) skipLF = true;
+        if (pos === len) this.skipLF = true;
         else if (text.charCodeAt(pos) === LF) pos++;
       }
     }
@@ -208,129 +251,127 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
    * The line `text[start, end)` ended; it completes the pending partial line if there is one.
    * `sliceLF`: its terminator is a LF at `end`, to be taken along with a data value (see appendData).
    */
-  function lineEnded(text: string, start: number, end: number, sliceLF: boolean): void {
-    if (pendingLength !== 0) return completePending(text.slice(start, end));
-    if (discarding || start === end || fields.dataSize + (end - start) > maxEventSize) {
-      return interpret(text, start, end);
+  private lineEnded(text: string, start: number, end: number, sliceLF: boolean): void {
+    if (this.pendingLength !== 0) return this.completePending(text.slice(start, end));
+    if (this.discarding || start === end || this.fields.dataSize + (end - start) > this.maxEventSize) {
+      return this.interpret(text, start, end);
     }
     // An ordinary field line is taken here rather than through interpret() and the builder's
     // line(): that call chain, which also tested for `data:` twice, cost a tenth of the time on
     // multi-line events and on `id:`/`event:` lines.
     const v = dataValueStart(text, start, end);
-    if (v >= 0) fields.appendData(text.slice(v, sliceLF ? end + 1 : end), sliceLF);
-    else fields.otherLine(text, start, end);
+    if (v >= 0) this.fields.appendData(text.slice(v, sliceLF ? end + 1 : end), sliceLF);
+    else this.fields.otherLine(text, start, end);
   }
 
-  function keepPartial(piece: string): void {
-    const offset = pendingLength;
+  private keepPartial(piece: string): void {
+    const offset = this.pendingLength;
     if (offset === 0) {
-      pendingComment = piece.charCodeAt(0) === COLON;
-      pendingField = pendingComment ? '' : fieldFor(piece.charCodeAt(0));
+      this.pendingComment = piece.charCodeAt(0) === COLON;
+      this.pendingField = this.pendingComment ? '' : fieldFor(piece.charCodeAt(0));
     }
-    pendingLength += piece.length;
-    if (discarding) return ignoreLine();
-    if (pendingComment) {
+    this.pendingLength += piece.length;
+    if (this.discarding) return this.ignoreLine();
+    if (this.pendingComment) {
       // Keep-alive padding is the usual comment: nothing to keep when nobody listens.
-      if (callbacks.onComment === undefined || pendingLength > maxEventSize) return ignoreLine();
+      if (this.callbacks.onComment === undefined || this.pendingLength > this.maxEventSize) return this.ignoreLine();
     } else {
       // Checked as the line grows, so an endless line is caught without buffering it.
-      if (fields.dataSize + pendingLength > maxEventSize) {
+      if (this.fields.dataSize + this.pendingLength > this.maxEventSize) {
         // Ignored first: onError may reset() the parser, which must then stay reset.
-        ignoreLine();
-        return tooLarge(fields.dataSize + pendingLength);
+        this.ignoreLine();
+        return this.tooLarge(this.fields.dataSize + this.pendingLength);
       }
       // Spec: a field other than data, event, id and retry is ignored, and so is its line. Only
       // its first character is tested on the first piece: most lines end in the next chunk.
-      if (offset === 0 ? pendingField === '' : offset < pendingField.length && !startsAs(pendingField, piece, offset)) {
-        return ignoreLine();
+      if (offset === 0 ? this.pendingField === '' : offset < this.pendingField.length && !startsAs(this.pendingField, piece, offset)) {
+        return this.ignoreLine();
       }
     }
-    pending.push(piece);
+    this.pending.push(piece);
   }
 
-  function ignoreLine(): void {
-    pending.clear();
-    ignoring = true;
+  private ignoreLine(): void {
+    this.pending.clear();
+    this.ignoring = true;
   }
 
   /**
    * An ignored line of an unknown field is still the line being read: `length` of it counts
    * towards the limit, as it did when the line was kept (and as it does in the Rust parser).
    */
-  function limitIgnored(length: number): void {
-    if (!pendingComment && !discarding && fields.dataSize + length > maxEventSize) tooLarge(fields.dataSize + length);
+  private limitIgnored(length: number): void {
+    if (!this.pendingComment && !this.discarding && this.fields.dataSize + length > this.maxEventSize) this.tooLarge(this.fields.dataSize + length);
   }
 
-  function completePending(last: string): void {
-    const length = pendingLength + last.length;
-    pendingLength = 0;
-    if (ignoring) {
-      ignoring = false; // its length was counted as it came (see skipIgnored)
+  private completePending(last: string): void {
+    const length = this.pendingLength + last.length;
+    this.pendingLength = 0;
+    if (this.ignoring) {
+      this.ignoring = false; // its length was counted as it came (see skipIgnored)
       return;
     }
-    if (pendingComment && length > maxEventSize) {
-      pending.clear();
+    if (this.pendingComment && length > this.maxEventSize) {
+      this.pending.clear();
       return;
     }
     // With its terminator, as a line cut from a chunk has: the field tests read `line[end]`.
-    const line = pending.take(last, true);
-    interpret(line, 0, line.length - 1);
+    const line = this.pending.take(last, true);
+    this.interpret(line, 0, line.length - 1);
   }
 
   /** A blank line: it ends the event, or the discarded one. */
-  function blankLine(): void {
-    if (discarding) {
-      discarding = false;
-      fields.discardBlock();
+  private blankLine(): void {
+    if (this.discarding) {
+      this.discarding = false;
+      this.fields.discardBlock();
     } else {
-      fields.dispatch();
+      this.fields.dispatch();
     }
   }
 
   /** One complete line, `s[start, end)`. */
-  function interpret(s: string, start: number, end: number): void {
+  private interpret(s: string, start: number, end: number): void {
     if (start === end) {
-      blankLine();
-    } else if (!discarding) {
-      if (fields.dataSize + (end - start) <= maxEventSize) fields.line(s, start, end);
+      this.blankLine();
+    } else if (!this.discarding) {
+      if (this.fields.dataSize + (end - start) <= this.maxEventSize) this.fields.line(s, start, end);
       // Off the hot path: a comment does not count towards the limit, and one longer than the
       // limit is dropped without error, as it would be had it arrived in pieces.
-      else if (s.charCodeAt(start) !== COLON) tooLarge(fields.dataSize + (end - start));
-      else if (end - start <= maxEventSize) fields.line(s, start, end);
+      else if (s.charCodeAt(start) !== COLON) this.tooLarge(this.fields.dataSize + (end - start));
+      else if (end - start <= this.maxEventSize) this.fields.line(s, start, end);
     }
   }
 
-  function tooLarge(size: number): void {
-    discarding = true;
-    callbacks.onError?.(eventTooLarge(size, maxEventSize));
+  private tooLarge(size: number): void {
+    this.discarding = true;
+    this.callbacks.onError?.(eventTooLarge(size, this.maxEventSize));
   }
 
-  function feed(chunk: Uint8Array | string): void {
+  private feedChunk(chunk: Uint8Array | string): void {
     if (typeof chunk !== 'string') {
-      fedBytes = true;
-      feedText(decoder.decode(chunk));
+      this.fedBytes = true;
+      this.feedText(this.decoder.decode(chunk));
     }
     // Text after bytes: a code point the bytes left unfinished ends first, as U+FFFD.
-    else feedText(fedBytes ? decoder.end() + chunk : chunk);
+    else this.feedText(this.fedBytes ? this.decoder.end() + chunk : chunk);
   }
 
-  function reset(opts?: { consume?: boolean | undefined }): void {
-    const tail = decoder.end();
+  private resetStream(opts?: { consume?: boolean | undefined }): void {
+    const tail = this.decoder.end();
     if (opts?.consume) {
-      feedText(tail);
-      if (pendingLength !== 0) completePending('');
+      this.feedText(tail);
+      if (this.pendingLength !== 0) this.completePending('');
     }
-    pending.clear();
-    pendingLength = 0;
-    pendingComment = false;
-    ignoring = false;
-    skipLF = false;
-    atStreamStart = true;
-    discarding = false;
-    fields.discardBlock();
+    this.pending.clear();
+    this.pendingLength = 0;
+    this.pendingComment = false;
+    this.ignoring = false;
+    this.skipLF = false;
+    this.atStreamStart = true;
+    this.discarding = false;
+    this.fields.discardBlock();
   }
-
-  return new Parser(feed, reset, fields);
 }
 
 /** What a line starting with character `c` must start with to be a field that is not ignored ('' for none). */
@@ -343,25 +384,4 @@ function startsAs(field: string, piece: string, offset: number): boolean {
   const n = Math.min(piece.length, field.length - offset);
   for (let i = 0; i < n; i++) if (piece.charCodeAt(i) !== field.charCodeAt(offset + i)) return false;
   return true;
-}
-
-/**
- * What createParser returns. A class, so that the `lastEventId` getter is one function on the
- * prototype: an object literal's own getter gave every parser a hidden class of its own, and
- * creating a parser took 20-30x eventsource-parser's time, most of it in the GC.
- */
-class Parser implements EventSourceParser {
-  readonly #fields: EventBuilder;
-
-  constructor(
-    readonly feed: EventSourceParser['feed'],
-    readonly reset: EventSourceParser['reset'],
-    fields: EventBuilder,
-  ) {
-    this.#fields = fields;
-  }
-
-  get lastEventId(): string {
-    return this.#fields.lastEventId;
-  }
 }
