@@ -3,8 +3,9 @@
  * arrives, rather than fixed-size chunks. These are the shapes eventsource-parser's own benchmark
  * (bench/parse.bench.ts in its repository) measures, written anew here: one whole event per feed,
  * comments and events one line per feed, an idle stream's padding and an unknown field one
- * character per feed, one long data line in pieces of 1-7 characters, and a multi-line event in
- * one feed. Text only: the peer's `feed` takes strings.
+ * character per feed, one long data line in pieces of 1-7 characters, a multi-line event in one
+ * feed, multi-byte text and emoji one event per feed, and a mix of edge cases. Text only: the
+ * peer's `feed` takes strings.
  */
 import { ALNUM, Lcg, text, TEXT_CHARS, TOKENS } from './corpus.js';
 
@@ -73,5 +74,41 @@ export function feedShapes(): FeedShape[] {
       describe: 'one event of 500 data lines of 80 characters, in one feed',
       feeds: [`${repeat(500, () => `data: ${text(rng, 80, Array.from(ALNUM))}\n`).join('')}\n`],
     },
+    {
+      name: 'multibyte-per-feed',
+      describe: 'one `data:` event per feed: a sentence in one of six scripts and five emoji (ZWJ sequences, flags)',
+      feeds: repeat(128, (i) => `data: ${SENTENCES[i % SENTENCES.length]} ${repeat(5, (k) => EMOJI[(i + k) % EMOJI.length]).join(' ')}\n\n`),
+    },
+    {
+      name: 'mixed-edge-cases',
+      describe: 'CRLF, a CRLF cut between feeds, CR-only lines, comments, retry, an unknown field, fields cut mid-name',
+      feeds: [
+        'id: 1\r\nevent: open\r\ndata: CRLF\r\n\r\n',
+        'id: 2\r\nevent: cut\r\ndata: CR in one feed\r',
+        '\n\r\n',
+        'event: lines\ndata: one\ndata: two\ndata: three\n\n',
+        ': a comment\n: and another\n',
+        'event: cr\rdata: CR\rdata: only\r\r',
+        'retry: 2500\nunknown: ignored\n\n',
+        'eve',
+        'nt: split\nda',
+        'ta: name and value cut\n\n',
+        'data: last',
+        '\n',
+        '\n',
+      ],
+    },
   ];
 }
+
+/** Text in several scripts, two to three bytes per character in UTF-8 (the `multibyte` shape). */
+const SENTENCES = [
+  'Kjøp blåbærsyltetøy på torget i morgen, før det blir utsolgt.',
+  'Молоко, хлеб и сыр уже лежат на кухонном столе.',
+  'ผู้ใช้ได้รับการแจ้งเตือนใหม่สามรายการ',
+  'ההודעה נשלחה בהצלחה לכל חברי הצוות.',
+  '新しいメッセージが三件あります。',
+  'आज शाम को बैठक पाँच बजे शुरू होगी।',
+];
+/** Emoji of one to seven code points: surrogate pairs, skin tones, ZWJ families, flags. */
+const EMOJI = ['🙂', '👍🏽', '👩‍💻', '👨‍👩‍👧‍👦', '🏳️‍🌈', '🇳🇴', '🇯🇵', '❤️', '🧑🏿‍🚀', '✨'];

@@ -5,10 +5,13 @@
  * `npm run bench -- crlf short` runs only the workloads whose names contain one of the words;
  * `npm run bench -- --text` feeds both parsers text decoded beforehand (how eventsource-parser's
  * own benchmark feeds it) instead of bytes; `npm run bench -- --feeds` times the feed shapes of
- * bench/feeds.ts instead (text, a fresh parser per pass, as eventsource-parser's benchmark does).
+ * bench/feeds.ts instead (text, a fresh parser per pass, as eventsource-parser's benchmark does);
+ * `npm run bench -- --feeds --gc` runs a full GC before each pass, as that benchmark's harness does.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createParser as createEsParser } from 'eventsource-parser';
 import { createParser } from '../packages/tauri-sse/dist/parser/index.js';
 import { chunkName, CHUNK_SIZES, fingerprint, LINE, workloads } from './corpus.js';
@@ -23,6 +26,11 @@ interface Tally {
 }
 
 const FEEDS = process.argv.includes('--feeds');
+const GC = FEEDS && process.argv.includes('--gc');
+/** Passes per run with `--gc`: each one after a full GC (a few ms each), so far fewer. */
+const GC_PASSES = 20;
+/** A full GC with `--gc` (reached without node's `--expose-gc` flag), else nothing. */
+const collectGarbage: () => void = GC ? (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void) : () => {};
 const TEXT = FEEDS || process.argv.includes('--text');
 const STREAM = { stream: true };
 
@@ -77,20 +85,30 @@ function median(values: number[]): number {
   return sorted[sorted.length >> 1] as number;
 }
 
-/**
- * Median ms of each feeder's run. Runs alternate between them, each first in turn, so that drift
- * and the garbage one leaves for the other's time hit both alike. (No forced GC between runs: in
- * Node 20 code runs 3-8x slower for a long while after a `gc()` call, which would measure that.)
- */
-function measure(feeders: Feeder[], chunks: Chunks): number[] {
-  const times: number[][] = feeders.map(() => []);
-  for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
-    const order = run % 2 === 0 ? feeders.map((_, i) => i) : feeders.map((_, i) => feeders.length - 1 - i);
-    order.forEach((i) => {
-      const feed = feeders[i]!;
+/** Times `passes` passes of `feed` over `chunks`, each after `collectGarbage()` (not timed); ms in all. */
+function timed(feed: Feeder, chunks: Chunks, passes = 1): () => number {
+  return () => {
+    let ms = 0;
+    for (let pass = 0; pass < passes; pass++) {
+      collectGarbage();
       const start = process.hrtime.bigint();
       feed(chunks);
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      ms += Number(process.hrtime.bigint() - start) / 1e6;
+    }
+    return ms;
+  };
+}
+
+/**
+ * Median ms of each run. Runs alternate between the two, each first in turn, so that drift and the
+ * garbage one leaves for the other's time hit both alike.
+ */
+function measure(runs: (() => number)[]): number[] {
+  const times: number[][] = runs.map(() => []);
+  for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
+    const order = run % 2 === 0 ? runs.map((_, i) => i) : runs.map((_, i) => runs.length - 1 - i);
+    order.forEach((i) => {
+      const ms = runs[i]!();
       if (run >= WARMUP_RUNS) times[i]?.push(ms);
     });
   }
@@ -128,23 +146,22 @@ function check(name: string, chunks: Chunks): void {
 }
 
 if (FEEDS) {
-  // A shape is a few to a few hundred KiB: one pass feeds it to this many fresh parsers in a row,
-  // about 2 MB of text, so that a pass is long enough to time.
+  // A shape is a few to a few hundred KiB: one run feeds it to this many fresh parsers in a row,
+  // about 2 MB of text, so that a run is long enough to time.
   console.log('input: text, one feed() per piece of each shape, a fresh parser for each pass over it');
-  console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs, each ~2 MB of text\n`);
+  console.log(
+    GC
+      ? `median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs, each ${GC_PASSES} passes timed after a full GC each\n`
+      : `median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs, each ~2 MB of text\n`,
+  );
   console.log('| shape | feeds | tauri-sse µs per pass | eventsource-parser µs per pass | ratio |');
   console.log('|---|---:|---:|---:|---:|');
   const ratios: number[] = [];
   for (const shape of selected(feedShapes())) {
     check(shape.name, shape.feeds);
     const chars = shape.feeds.reduce((sum, feed) => sum + feed.length, 0);
-    const passes = Math.ceil(2e6 / chars);
-    const repeated = (feed: Feeder): Feeder => (chunks) => {
-      let tally = feed(chunks);
-      for (let i = 1; i < passes; i++) tally = feed(chunks);
-      return tally;
-    };
-    const [mine, other] = measure([repeated(ours), repeated(theirs)], shape.feeds).map((ms) => (ms * 1e3) / passes) as [number, number];
+    const passes = GC ? GC_PASSES : Math.ceil(2e6 / chars);
+    const [mine, other] = measure([timed(ours, shape.feeds, passes), timed(theirs, shape.feeds, passes)]).map((ms) => (ms * 1e3) / passes) as [number, number];
     ratios.push(other / mine);
     console.log(`| ${shape.name} | ${shape.feeds.length} | ${mine.toFixed(1)} | ${other.toFixed(1)} | ${(other / mine).toFixed(2)}x |`);
   }
@@ -164,7 +181,7 @@ for (const workload of selected(all)) {
   for (const size of CHUNK_SIZES) {
     const chunks = split(workload.bytes, size);
     check(`${workload.name}/${chunkName(size)}`, chunks);
-    const [mine, other] = measure([ours, theirs], chunks).map((ms) => workload.bytes.length / 1e6 / (ms / 1e3)) as [number, number];
+    const [mine, other] = measure([timed(ours, chunks), timed(theirs, chunks)]).map((ms) => workload.bytes.length / 1e6 / (ms / 1e3)) as [number, number];
     ratios.push(mine / other);
     console.log(`| ${workload.name} | ${chunkName(size)} | ${mine.toFixed(0)} | ${other.toFixed(0)} | ${(mine / other).toFixed(2)}x |`);
   }
