@@ -20,6 +20,9 @@ export class Utf8Decoder {
   private held = false;
   /** The start of a code point cut by the end of the last chunk, on the one-shot path. */
   private carry: Uint8Array | undefined;
+  /** All-ASCII chunks since the last one that was not (tiny ones aside), and that count before it. */
+  private asciiRun = 0;
+  private lastAsciiRun = LEAVE_AFTER;
 
   decode(bytes: Uint8Array): string {
     // Whatever the path: nothing may be pending in either decoder.
@@ -30,10 +33,19 @@ export class Utf8Decoder {
     if (this.inStream) {
       const text = (this.streaming as TextDecoder).decode(bytes, STREAM);
       const n = bytes.length;
+      if (n === 0) return text;
       // An ASCII last byte ends every sequence: nothing is held.
-      if (n !== 0) this.held = (bytes[n - 1] as number) >= 0x80;
-      // Only an all-ASCII chunk leads back (a non-ASCII stream stays here).
-      if (n !== 0 && text.length === n && !this.held) this.inStream = false;
+      this.held = (bytes[n - 1] as number) >= 0x80;
+      if (text.length === n && !this.held) {
+        // Only all-ASCII chunks lead back (a non-ASCII stream stays here), and only a run of them
+        // unless the last run was long: a failed one-shot call on the next non-ASCII chunk costs
+        // more than the streaming decoder on an ASCII chunk or two (ids with non-ASCII text one
+        // line per chunk, an ASCII `data:` line between them).
+        if (++this.asciiRun >= LEAVE_AFTER || this.lastAsciiRun >= LEAVE_AFTER) this.inStream = false;
+      } else {
+        this.lastAsciiRun = this.asciiRun;
+        this.asciiRun = 0;
+      }
       return text;
     }
     if (this.carry !== undefined) {
@@ -52,7 +64,12 @@ export class Utf8Decoder {
       bytes = bytes.subarray(0, cut);
     }
     const text = ONE_SHOT.decode(bytes);
-    if (text.length === bytes.length) return text;
+    if (text.length === bytes.length) {
+      this.asciiRun++;
+      return text;
+    }
+    this.lastAsciiRun = this.asciiRun;
+    this.asciiRun = 0;
     this.inStream = true;
     this.streaming ??= new TextDecoder('utf-8', IGNORE_BOM);
     if (this.carry === undefined) return text;
@@ -94,6 +111,9 @@ function tinyAscii(bytes: Uint8Array): string | undefined {
   }
   return text;
 }
+
+/** ASCII chunks in a row after which the streaming decoder is left even when the last run was shorter. */
+const LEAVE_AFTER = 2;
 
 const STREAM = { stream: true };
 const IGNORE_BOM = { ignoreBOM: true };
