@@ -8,8 +8,9 @@
  * completes, so while the stream is ASCII such a tail (at most 3 bytes) is carried over to the next
  * chunk. Once a chunk is not ASCII, chunks go through a real streaming decoder (Node's ICU path:
  * on non-ASCII text 1.5-2x faster than the one-shot path from 1 KiB chunks, level at 64 B; and it
- * holds a split code point itself, where carrying meant a copy of the next chunk), until an ASCII
- * chunk leaves it holding nothing. BENCHMARKS.md ("Parser (TypeScript)") has the trade-off at 64 B.
+ * holds a split code point itself, where carrying meant a copy of the next chunk), until ASCII
+ * chunks lead back with nothing held (one or two of them: see `decode`). BENCHMARKS.md ("Parser
+ * (TypeScript)") has the trade-offs.
  */
 export class Utf8Decoder {
   /** Created on the first non-ASCII chunk. */
