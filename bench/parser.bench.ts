@@ -6,7 +6,9 @@
  * `npm run bench -- --text` feeds both parsers text decoded beforehand (how eventsource-parser's
  * own benchmark feeds it) instead of bytes; `npm run bench -- --feeds` times the feed shapes of
  * bench/feeds.ts instead (text, a fresh parser per pass, as eventsource-parser's benchmark does);
- * `npm run bench -- --feeds --gc` runs a full GC before each pass, as that benchmark's harness does.
+ * `npm run bench -- --feeds --gc` runs a full GC before each pass, as that benchmark's harness does;
+ * `npm run bench -- --input FILE` (repeatable) runs a recorded stream instead of the corpus,
+ * repeated to the corpus's size as a workload is.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,7 +16,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createParser as createEsParser } from 'eventsource-parser';
 import { createParser } from '../packages/tauri-sse/dist/parser/index.js';
-import { chunkName, CHUNK_SIZES, fingerprint, LINE, workloads } from './corpus.js';
+import { basename } from 'node:path';
+import { chunkName, CHUNK_SIZES, CORPUS_BYTES, fingerprint, LINE, type Workload, workloads } from './corpus.js';
 import { feedShapes } from './feeds.js';
 
 const WARMUP_RUNS = 3;
@@ -125,7 +128,10 @@ console.log(
   `packages: tauri-sse ${version('../packages/tauri-sse/package.json')}, ` +
     `eventsource-parser ${version('../node_modules/eventsource-parser/package.json')}`,
 );
-const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const args = process.argv.slice(2);
+/** `--input FILE`: recorded streams to run instead of the corpus. */
+const inputs = args.flatMap((arg, i) => (args[i - 1] === '--input' ? [arg] : []));
+const only = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--input');
 const selected = <T extends { name: string }>(all: T[]) => all.filter((w) => only.length === 0 || only.some((word) => w.name.includes(word)));
 
 /**
@@ -169,8 +175,17 @@ if (FEEDS) {
   process.exit(0);
 }
 
-const all = workloads();
-console.log(`corpus: ${all.length} workloads, FNV-1a ${fingerprint(all)}`);
+/** A recorded stream, named by its file and repeated until it is as large as a corpus workload. */
+function recorded(path: string): Workload {
+  const recording = readFileSync(path);
+  if (recording.length === 0) throw new Error(`--input ${path}: empty file`);
+  const bytes = new Uint8Array(Math.ceil(CORPUS_BYTES / recording.length) * recording.length);
+  for (let at = 0; at < bytes.length; at += recording.length) bytes.set(recording, at);
+  return { name: basename(path), describe: `recorded: ${path}`, bytes };
+}
+
+const all = inputs.length === 0 ? workloads() : inputs.map(recorded);
+console.log(`${inputs.length === 0 ? 'corpus' : 'input'}: ${all.length} workloads, FNV-1a ${fingerprint(all)}`);
 console.log(TEXT ? 'input: text, decoded before timing (both parsers fed the same strings)' : 'input: bytes, UTF-8 decoding included');
 console.log(`median of ${RUNS} runs after ${WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n`);
 console.log('| workload | chunk | tauri-sse MB/s | eventsource-parser MB/s | ratio |');

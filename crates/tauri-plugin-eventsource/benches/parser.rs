@@ -5,7 +5,8 @@
 //! of sseer's own benchmark). All three get `Bytes` slices of one buffer, as a reqwest body stream
 //! hands them over (ours through `Parser::feed_bytes`, as the plugin's connections feed it).
 //! Run: `cargo bench -p tauri-plugin-eventsource --bench parser`; `... --bench parser -- crlf short`
-//! runs only the workloads whose names contain one of the words.
+//! runs only the workloads whose names contain one of the words; `... -- --input FILE` (repeatable)
+//! runs a recorded stream instead of the corpus, repeated to the corpus's size as a workload is.
 //!
 //! `eventsource-stream` re-parses its whole pending buffer on every chunk, so a 4 MiB line in 64 B
 //! chunks would take minutes per run: a run of it that exceeds `PEER_BUDGET` is cut short and the
@@ -215,7 +216,21 @@ fn workloads() -> Vec<(&'static str, Vec<u8>)> {
 
 /// FNV-1a (32 bits) over the workloads' bytes in order, as `bench/corpus.ts` computes it: both
 /// benchmarks print it, so their corpora can be seen to match.
-fn fingerprint(all: &[(&str, Vec<u8>)]) -> String {
+/// A recorded stream (`--input`), named by its file and repeated until it is as large as a
+/// corpus workload, so that runs are as long to time.
+fn recorded(path: &str) -> (String, Vec<u8>) {
+    let recording = std::fs::read(path).unwrap_or_else(|e| panic!("--input {path}: {e}"));
+    assert!(!recording.is_empty(), "--input {path}: empty file");
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map_or(path.into(), |n| n.to_string_lossy().into_owned());
+    (
+        name,
+        recording.repeat(CORPUS_BYTES.div_ceil(recording.len())),
+    )
+}
+
+fn fingerprint(all: &[(String, Vec<u8>)]) -> String {
     let hash = all
         .iter()
         .flat_map(|(_, bytes)| bytes)
@@ -328,19 +343,32 @@ fn main() {
         "crates: tauri-plugin-eventsource {}, sseer 0.3.1, eventsource-stream 0.2.3",
         env!("CARGO_PKG_VERSION")
     );
-    let all = workloads();
+    let mut args = std::env::args().skip(1);
+    let (mut only, mut inputs) = (Vec::new(), Vec::new());
+    while let Some(arg) = args.next() {
+        if arg == "--input" {
+            inputs.push(args.next().expect("--input needs a file"));
+        } else if !arg.starts_with('-') {
+            only.push(arg);
+        }
+    }
+    let all: Vec<(String, Vec<u8>)> = if inputs.is_empty() {
+        workloads()
+            .into_iter()
+            .map(|(name, bytes)| (name.to_string(), bytes))
+            .collect()
+    } else {
+        inputs.iter().map(|path| recorded(path)).collect()
+    };
     println!(
-        "corpus: {} workloads, FNV-1a {}",
+        "{}: {} workloads, FNV-1a {}",
+        if inputs.is_empty() { "corpus" } else { "input" },
         all.len(),
         fingerprint(&all)
     );
     println!("median of {RUNS} runs after {WARMUP_RUNS} warm-up runs; MB = 10^6 bytes of input\n");
     println!("| workload | chunk | tauri-plugin-eventsource MB/s | sseer MB/s | eventsource-stream MB/s | vs sseer | vs eventsource-stream |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let only: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
     let (mut vs_sseer, mut vs_es) = (Vec::new(), Vec::new());
     for (name, bytes) in all
         .into_iter()
