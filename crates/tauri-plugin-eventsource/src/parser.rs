@@ -62,6 +62,9 @@ pub struct Parser {
     /// The pending line is a `data:` line whose prefix (`data:` or `data: `, this many bytes) is
     /// not in `line`: a long value then becomes the event's data without another copy. 0 otherwise.
     line_prefix: usize,
+    /// How much of that value is known to be UTF-8 (a prefix ending at a code point boundary);
+    /// `None` once an invalid sequence was found in it (it is then decoded lossily at its end).
+    value_checked: Option<usize>,
     /// Length of the last value taken that way: long events of a stream tend to be alike in size,
     /// so the next one reserves this much at once instead of growing by doubling (each doubling
     /// copies what was read so far, and fresh large blocks cost page faults).
@@ -102,6 +105,7 @@ impl Parser {
             share_min: SHARE_MIN,
             line: Vec::new(),
             line_prefix: 0,
+            value_checked: Some(0),
             long_value_hint: 0,
             data: String::new(),
             shared_data: Bytes::new(),
@@ -243,6 +247,7 @@ impl Parser {
             if let Some(b"data:") = bytes.get(..5) {
                 if let Some(&next) = bytes.get(5) {
                     self.line_prefix = if next == b' ' { 6 } else { 5 };
+                    self.value_checked = Some(0);
                     let value = &bytes[self.line_prefix..];
                     self.line.reserve(value.len().max(self.long_value_hint));
                     self.line.extend_from_slice(value);
@@ -251,6 +256,30 @@ impl Parser {
             }
         }
         self.line.extend_from_slice(bytes);
+        if self.line_prefix > 0 {
+            self.check_value();
+        }
+    }
+
+    /// Validates the buffered value's newest bytes a block at a time, while they are still in
+    /// cache: a multi-MiB value validated whole at its end is read back from memory.
+    fn check_value(&mut self) {
+        let Some(checked) = self.value_checked else {
+            return;
+        };
+        if self.line.len() - checked < CHECK_BLOCK {
+            return;
+        }
+        // Up to the start of the last code point: it may be cut, and the next block starts with
+        // it. (`simdutf8::compat` would say where a cut code point starts, but is slower.)
+        let len = self.line.len();
+        let end = (len - 4..len)
+            .rev()
+            .find(|&i| self.line[i] & 0xc0 != 0x80)
+            .unwrap_or(len);
+        self.value_checked = simdutf8::basic::from_utf8(&self.line[checked..end])
+            .is_ok()
+            .then_some(end);
     }
 
     /// A line terminator was found; `tail` is the part of the line in the current chunk, which
@@ -293,7 +322,7 @@ impl Parser {
                 // A hint from a larger event: the event must not carry the excess to its consumer.
                 value.shrink_to_fit();
             }
-            let value = into_string_lossy(value);
+            let value = into_string_lossy(value, self.value_checked);
             if self.data_lines == 0 {
                 self.data = value;
                 self.data_lines = 1;
@@ -443,6 +472,10 @@ impl Parser {
 /// page faults (a 4 MiB line in one chunk: 0.55-0.62x `sseer` copied, 0.99-1.40x shared).
 const SHARE_MIN: usize = 64 << 10;
 
+/// Bytes of a buffered long value validated at once (see `Parser::check_value`): small enough to
+/// be still in L2 after being copied in, large enough that one call per block costs nothing.
+const CHECK_BLOCK: usize = 16 * 1024;
+
 /// The value of `line`, a `data:` line starting the data buffer and at least half of `chunk` (a
 /// value must not hold on to a much larger read), as a slice of `chunk` if it is valid UTF-8.
 fn share_value(chunk: &Bytes, line: &[u8]) -> Option<Bytes> {
@@ -456,12 +489,14 @@ fn strip_leading_space(value: &[u8]) -> &[u8] {
     value.strip_prefix(b" ").unwrap_or(value)
 }
 
-/// A long value as the event's data, without copying it. Values reach megabytes (base64 images),
-/// where validation is a pass over every byte: SIMD validation (`simdutf8`) makes that pass
-/// several times faster than `std`'s, which is what keeps a multi-MiB line ahead of `sseer`.
-fn into_string_lossy(bytes: Vec<u8>) -> String {
-    if simdutf8::basic::from_utf8(&bytes).is_ok() {
-        // SAFETY: `simdutf8` just validated exactly these bytes as UTF-8.
+/// A long value as the event's data, without copying it; `checked`: how much of it was validated
+/// as it came (`None`: found invalid). Values reach megabytes (base64 images), where validation is
+/// a pass over every byte: SIMD validation (`simdutf8`) makes that pass several times faster than
+/// `std`'s, which is what keeps a multi-MiB line ahead of `sseer`.
+fn into_string_lossy(bytes: Vec<u8>, checked: Option<usize>) -> String {
+    if checked.is_some_and(|checked| simdutf8::basic::from_utf8(&bytes[checked..]).is_ok()) {
+        // SAFETY: the prefix was validated up to a code point boundary, and `simdutf8` just
+        // validated the rest.
         unsafe { String::from_utf8_unchecked(bytes) }
     } else {
         String::from_utf8_lossy(&bytes).into_owned()
@@ -616,6 +651,47 @@ mod tests {
     fn invalid_utf8_in_a_long_value_becomes_replacement_characters() {
         let items = parse_in(&[b"data: ab", b"\xFFc\xE2\x82", b"\n\n"], 64);
         assert_eq!(items, vec![event(None, "ab\u{FFFD}c\u{FFFD}", None)]);
+    }
+
+    /// A long value is validated a block at a time as it arrives (`check_value`): however it is
+    /// cut, code points split across chunks and blocks, and invalid bytes early, late or at a
+    /// block's cut, it decodes as a whole-line lossy decode does.
+    #[test]
+    fn a_long_value_checked_as_it_arrives_decodes_as_the_whole_line() {
+        let pieces: [&[u8]; 7] = [
+            b"a",
+            "é".as_bytes(),
+            "日".as_bytes(),
+            "🙂".as_bytes(),
+            b"\xFF",
+            b"\xE2\x82",
+            b"\xF0\x9F",
+        ];
+        let mut rng = 7u32;
+        let mut pick = |n: usize| {
+            rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (rng >> 8) as usize % n
+        };
+        for valid in [true, false] {
+            let mut value = Vec::new();
+            while value.len() < 5 * CHECK_BLOCK {
+                // Invalid pieces (the last three) only where asked for, and rarely.
+                let n = if valid || pick(50) != 0 { 4 } else { 7 };
+                value.extend_from_slice(pieces[pick(n)]);
+            }
+            let expected = String::from_utf8_lossy(&value).into_owned();
+            assert_eq!(valid, std::str::from_utf8(&value).is_ok());
+            let line = [b"data: ".as_slice(), &value, b"\n\n"].concat();
+            for size in [1, 3, 64, 1000, CHECK_BLOCK - 1, CHECK_BLOCK + 3] {
+                let chunks: Vec<&[u8]> = line.chunks(size).collect();
+                let items = parse_in(&chunks, usize::MAX);
+                assert_eq!(
+                    items,
+                    vec![event(None, &expected, None)],
+                    "valid: {valid}, chunks of {size}"
+                );
+            }
+        }
     }
 
     /// `chunks` through `feed_bytes`, each with the data of the events it completed.
