@@ -101,7 +101,7 @@ export function feedShapes(): FeedShape[] {
   ];
 }
 
-/** Text in several scripts, two to three bytes per character in UTF-8 (the `multibyte` shape). */
+/** Sentences in six scripts (the `multibyte-per-feed` shape): Latin with a few non-ASCII letters, then 2-3 UTF-8 bytes a character. */
 const SENTENCES = [
   'Kjøp blåbærsyltetøy på torget i morgen, før det blir utsolgt.',
   'Молоко, хлеб и сыр уже лежат на кухонном столе.',

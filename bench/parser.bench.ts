@@ -12,11 +12,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { basename } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createParser as createEsParser } from 'eventsource-parser';
 import { createParser } from '../packages/tauri-sse/dist/parser/index.js';
-import { basename } from 'node:path';
 import { chunkName, CHUNK_SIZES, CORPUS_BYTES, fingerprint, LINE, type Workload, workloads } from './corpus.js';
 import { feedShapes } from './feeds.js';
 
@@ -32,7 +32,7 @@ const FEEDS = process.argv.includes('--feeds');
 const GC = FEEDS && process.argv.includes('--gc');
 /** Passes per run with `--gc`: each one after a full GC (a few ms each), so far fewer. */
 const GC_PASSES = 20;
-/** A full GC with `--gc` (reached without node's `--expose-gc` flag), else nothing. */
+/** A full GC (`--gc`), reached without node's `--expose-gc` flag. */
 const collectGarbage: () => void = GC ? (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void) : () => {};
 const TEXT = FEEDS || process.argv.includes('--text');
 const STREAM = { stream: true };
@@ -88,15 +88,22 @@ function median(values: number[]): number {
   return sorted[sorted.length >> 1] as number;
 }
 
-/** Times `passes` passes of `feed` over `chunks`, each after `collectGarbage()` (not timed); ms in all. */
+/** Times `passes` passes of `feed` over `chunks` (with `--gc` each one apart, after a full GC); ms in all. */
 function timed(feed: Feeder, chunks: Chunks, passes = 1): () => number {
+  const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
   return () => {
     let ms = 0;
-    for (let pass = 0; pass < passes; pass++) {
-      collectGarbage();
+    if (GC) {
+      for (let pass = 0; pass < passes; pass++) {
+        collectGarbage();
+        const start = process.hrtime.bigint();
+        feed(chunks);
+        ms += since(start);
+      }
+    } else {
       const start = process.hrtime.bigint();
-      feed(chunks);
-      ms += Number(process.hrtime.bigint() - start) / 1e6;
+      for (let pass = 0; pass < passes; pass++) feed(chunks);
+      ms = since(start);
     }
     return ms;
   };

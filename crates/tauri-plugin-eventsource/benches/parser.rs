@@ -214,8 +214,6 @@ fn workloads() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// FNV-1a (32 bits) over the workloads' bytes in order, as `bench/corpus.ts` computes it: both
-/// benchmarks print it, so their corpora can be seen to match.
 /// A recorded stream (`--input`), named by its file and repeated until it is as large as a
 /// corpus workload, so that runs are as long to time.
 fn recorded(path: &str) -> (String, Vec<u8>) {
@@ -230,6 +228,8 @@ fn recorded(path: &str) -> (String, Vec<u8>) {
     )
 }
 
+/// FNV-1a (32 bits) over the workloads' bytes in order, as `bench/corpus.ts` computes it: both
+/// benchmarks print it, so their corpora can be seen to match.
 fn fingerprint(all: &[(String, Vec<u8>)]) -> String {
     let hash = all
         .iter()

@@ -62,8 +62,9 @@ pub struct Parser {
     /// The pending line is a `data:` line whose prefix (`data:` or `data: `, this many bytes) is
     /// not in `line`: a long value then becomes the event's data without another copy. 0 otherwise.
     line_prefix: usize,
-    /// How much of that value is known to be UTF-8 (a prefix ending at a code point boundary);
-    /// `None` once an invalid sequence was found in it (it is then decoded lossily at its end).
+    /// While `line_prefix > 0`: how much of that value is known to be UTF-8 (a prefix ending at a
+    /// code point boundary; `line` only grows until the value ends), or `None` once an invalid
+    /// sequence was found in it (it is then decoded lossily at its end).
     value_checked: Option<usize>,
     /// Length of the last value taken that way: long events of a stream tend to be alike in size,
     /// so the next one reserves this much at once instead of growing by doubling (each doubling
@@ -251,6 +252,7 @@ impl Parser {
                     let value = &bytes[self.line_prefix..];
                     self.line.reserve(value.len().max(self.long_value_hint));
                     self.line.extend_from_slice(value);
+                    self.check_value();
                     return;
                 }
             }
@@ -322,7 +324,8 @@ impl Parser {
                 // A hint from a larger event: the event must not carry the excess to its consumer.
                 value.shrink_to_fit();
             }
-            let value = into_string_lossy(value, self.value_checked);
+            // SAFETY: `value_checked` covers a validated prefix of this value (see its field).
+            let value = unsafe { into_string_lossy(value, self.value_checked) };
             if self.data_lines == 0 {
                 self.data = value;
                 self.data_lines = 1;
@@ -493,10 +496,12 @@ fn strip_leading_space(value: &[u8]) -> &[u8] {
 /// as it came (`None`: found invalid). Values reach megabytes (base64 images), where validation is
 /// a pass over every byte: SIMD validation (`simdutf8`) makes that pass several times faster than
 /// `std`'s, which is what keeps a multi-MiB line ahead of `sseer`.
-fn into_string_lossy(bytes: Vec<u8>, checked: Option<usize>) -> String {
+///
+/// # Safety
+/// With `Some(n)`, `bytes[..n]` is valid UTF-8 ending at a code point boundary.
+unsafe fn into_string_lossy(bytes: Vec<u8>, checked: Option<usize>) -> String {
     if checked.is_some_and(|checked| simdutf8::basic::from_utf8(&bytes[checked..]).is_ok()) {
-        // SAFETY: the prefix was validated up to a code point boundary, and `simdutf8` just
-        // validated the rest.
+        // SAFETY: the caller vouches for the prefix, and `simdutf8` just validated the rest.
         unsafe { String::from_utf8_unchecked(bytes) }
     } else {
         String::from_utf8_lossy(&bytes).into_owned()
@@ -654,41 +659,40 @@ mod tests {
     }
 
     /// A long value is validated a block at a time as it arrives (`check_value`): however it is
-    /// cut, code points split across chunks and blocks, and invalid bytes early, late or at a
-    /// block's cut, it decodes as a whole-line lossy decode does.
+    /// cut, with code points split across chunks and blocks, and with an invalid sequence near
+    /// the start, after blocks that passed, around a block's cut or in the unchecked tail, it
+    /// decodes as a lossy decode of the whole line does.
     #[test]
     fn a_long_value_checked_as_it_arrives_decodes_as_the_whole_line() {
-        let pieces: [&[u8]; 7] = [
-            b"a",
-            "é".as_bytes(),
-            "日".as_bytes(),
-            "🙂".as_bytes(),
-            b"\xFF",
-            b"\xE2\x82",
-            b"\xF0\x9F",
-        ];
+        let pieces: [&[u8]; 4] = [b"a", "é".as_bytes(), "日".as_bytes(), "🙂".as_bytes()];
         let mut rng = 7u32;
-        let mut pick = |n: usize| {
+        let mut valid = Vec::new();
+        while valid.len() < 5 * CHECK_BLOCK {
             rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (rng >> 8) as usize % n
-        };
-        for valid in [true, false] {
-            let mut value = Vec::new();
-            while value.len() < 5 * CHECK_BLOCK {
-                // Invalid pieces (the last three) only where asked for, and rarely.
-                let n = if valid || pick(50) != 0 { 4 } else { 7 };
-                value.extend_from_slice(pieces[pick(n)]);
-            }
+            valid.extend_from_slice(pieces[(rng >> 8) as usize % pieces.len()]);
+        }
+        let mut values = vec![valid.clone()];
+        // A lone continuation byte, a cut 3-byte sequence, a cut 4-byte one, an invalid byte.
+        for (at, bad) in [
+            (10, b"\x80".as_slice()),
+            (3 * CHECK_BLOCK, b"\xE2\x82"),
+            (CHECK_BLOCK - 2, b"\xF0\x9F"),
+            (2 * CHECK_BLOCK + 1, b"\xFF"),
+            (valid.len() - 3, b"\x80\x80\x80\x80"),
+        ] {
+            values.push([&valid[..at], bad, &valid[at..]].concat());
+        }
+        for value in values {
             let expected = String::from_utf8_lossy(&value).into_owned();
-            assert_eq!(valid, std::str::from_utf8(&value).is_ok());
             let line = [b"data: ".as_slice(), &value, b"\n\n"].concat();
-            for size in [1, 3, 64, 1000, CHECK_BLOCK - 1, CHECK_BLOCK + 3] {
+            for size in [7, 64, 1000, CHECK_BLOCK - 1, CHECK_BLOCK + 3, line.len()] {
                 let chunks: Vec<&[u8]> = line.chunks(size).collect();
                 let items = parse_in(&chunks, usize::MAX);
                 assert_eq!(
                     items,
                     vec![event(None, &expected, None)],
-                    "valid: {valid}, chunks of {size}"
+                    "{} bytes in chunks of {size}",
+                    value.len()
                 );
             }
         }

@@ -21,9 +21,10 @@ export class Utf8Decoder {
   private held = false;
   /** The start of a code point cut by the end of the last chunk, on the one-shot path. */
   private carry: Uint8Array | undefined;
-  /** All-ASCII chunks since the last one that was not (tiny ones aside), and that count before it. */
+  /** All-ASCII chunks since the last one that was not (tiny ones aside), counted up to `LEAVE_AFTER`. */
   private asciiRun = 0;
-  private lastAsciiRun = LEAVE_AFTER;
+  /** `asciiRun` when the last non-ASCII chunk came. */
+  private lastAsciiRun = 0;
 
   decode(bytes: Uint8Array): string {
     // Whatever the path: nothing may be pending in either decoder.
@@ -66,7 +67,8 @@ export class Utf8Decoder {
     }
     const text = ONE_SHOT.decode(bytes);
     if (text.length === bytes.length) {
-      this.asciiRun++;
+      // Capped: a count past 2^30 would stop being a small integer in V8.
+      if (this.asciiRun < LEAVE_AFTER) this.asciiRun++;
       return text;
     }
     this.lastAsciiRun = this.asciiRun;

@@ -28,8 +28,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
   const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   if (!(maxEventSize > 0)) throw new RangeError(`maxEventSize must be positive, got ${maxEventSize}`);
-  dormant ??= new Parser({}, DEFAULT_MAX_EVENT_SIZE, undefined);
-  return new Parser(callbacks, maxEventSize, options.lastEventId);
+  dormant ??= new Parser(new StreamParser({}, DEFAULT_MAX_EVENT_SIZE, undefined));
+  return new Parser(new StreamParser(callbacks, maxEventSize, options.lastEventId));
 }
 
 /**
@@ -43,21 +43,35 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 let dormant: Parser | undefined;
 
 /**
- * The parser: its state in fields, its steps in methods on the prototype. Not closures made per
- * parser: V8 keeps a function's optimized code only while a function object that runs it lives,
- * so with closures the code died with the last parser at each full GC, and the next parser ran
- * unoptimized until it was hot again. Prototype methods live as long as the class. (With a GC
+ * What createParser returns: `feed` and `reset` as own functions, as eventsource-parser's are (code
+ * written for it may pass `parser.feed` around unbound: `stream.on('data', parser.feed)`), and the
+ * parser's state out of sight (of `Object.keys`, `JSON.stringify`, a spread).
+ */
+class Parser implements EventSourceParser {
+  readonly feed: EventSourceParser['feed'];
+  readonly reset: EventSourceParser['reset'];
+  readonly #stream: StreamParser;
+
+  constructor(stream: StreamParser) {
+    this.#stream = stream;
+    this.feed = (chunk) => stream.feed(chunk);
+    this.reset = (options) => stream.reset(options);
+  }
+
+  get lastEventId(): string {
+    return this.#stream.lastEventId;
+  }
+}
+
+/**
+ * The parser proper: its state in fields, its steps in methods on the prototype. Not closures
+ * made per parser: V8 keeps a function's optimized code only while a function object that runs it
+ * lives, so with closures the code died with the last parser at each full GC, and the next parser
+ * ran unoptimized until it was hot again. Prototype methods live as long as the class. (With a GC
  * before each fresh parser, as eventsource-parser's own benchmark harness runs its fixtures,
  * one-character feeds took 2-3x that parser's time before this and `dormant`; now level with it.)
  */
-class Parser implements EventSourceParser {
-  /**
-   * Own functions, as eventsource-parser's are: code written for it may pass `parser.feed` around
-   * unbound (`stream.on('data', parser.feed)`). Each only forwards to a method.
-   */
-  readonly feed: EventSourceParser['feed'];
-  readonly reset: EventSourceParser['reset'];
-
+class StreamParser {
   private readonly fields: EventBuilder;
   private readonly decoder = new Utf8Decoder();
   // Bytes were fed: the decoder may hold part of a code point. A field, not a call to the
@@ -87,8 +101,6 @@ class Parser implements EventSourceParser {
     lastEventId: string | undefined,
   ) {
     this.fields = new EventBuilder(callbacks, lastEventId);
-    this.feed = (chunk) => this.feedChunk(chunk);
-    this.reset = (opts) => this.resetStream(opts);
   }
 
   get lastEventId(): string {
@@ -195,12 +207,12 @@ class Parser implements EventSourceParser {
    * CRLF.
    *
    * V8 inlines a function only below 460 bytes of bytecode (Node 20), and into one compiled
-   * function only 920 bytes in all. This loop used to be small enough to be inlined into the feed
-   * method and its caller, which left no budget for the calls made per line: the field tests and the event
-   * builder stayed calls, two or three per line. With lineEnded() written out (and the CRLF test
-   * instead of a helper called from two places), it is over the limit, so it is optimized on its
-   * own and its budget goes to the per-line calls (`crlf-utf8` parsed 8-12% faster). Keep it so:
-   * shrunk under 460 bytes, it would be inlined again.
+   * function only 920 bytes in all. This loop used to be small enough to be inlined into feed()
+   * and its caller, which left no budget for the calls made per line: the field tests and the
+   * event builder stayed calls, two or three per line. With lineEnded() written out (and the CRLF
+   * test instead of a helper called from two places), it is over the limit, so it is optimized on
+   * its own and its budget goes to the per-line calls (`crlf-utf8` parsed 8-12% faster). Keep it
+   * so: shrunk under 460 bytes, it would be inlined again.
    */
   private splitAtCRorLF(text: string, pos: number, cr: number): void {
     const len = text.length;
@@ -348,7 +360,7 @@ class Parser implements EventSourceParser {
     this.callbacks.onError?.(eventTooLarge(size, this.maxEventSize));
   }
 
-  private feedChunk(chunk: Uint8Array | string): void {
+  feed(chunk: Uint8Array | string): void {
     if (typeof chunk !== 'string') {
       this.fedBytes = true;
       this.feedText(this.decoder.decode(chunk));
@@ -357,7 +369,7 @@ class Parser implements EventSourceParser {
     else this.feedText(this.fedBytes ? this.decoder.end() + chunk : chunk);
   }
 
-  private resetStream(opts?: { consume?: boolean | undefined }): void {
+  reset(opts?: { consume?: boolean | undefined }): void {
     const tail = this.decoder.end();
     if (opts?.consume) {
       this.feedText(tail);
