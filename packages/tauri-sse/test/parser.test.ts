@@ -51,6 +51,13 @@ describe('createParser API', () => {
     assert.equal(parser.lastEventId, 'é');
   });
 
+  it('shows only feed and reset: no buffered data or callbacks through Object.keys or JSON', () => {
+    const parser = createParser({ onEvent: () => {} });
+    parser.feed('id: 1\ndata: private');
+    assert.deepEqual(Object.keys(parser), ['feed', 'reset']);
+    assert.equal(JSON.stringify(parser), '{}');
+  });
+
   it('keeps parsers apart: one parser state per createParser call', () => {
     const a = collect();
     const b = collect();
