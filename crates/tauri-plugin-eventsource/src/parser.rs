@@ -269,12 +269,12 @@ impl Parser {
         let Some(checked) = self.value_checked else {
             return;
         };
-        if self.line.len() - checked < CHECK_BLOCK {
+        let len = self.line.len();
+        if len - checked < CHECK_BLOCK {
             return;
         }
         // Up to the start of the last code point: it may be cut, and the next block starts with
         // it. (`simdutf8::compat` would say where a cut code point starts, but is slower.)
-        let len = self.line.len();
         let end = (len - 4..len)
             .rev()
             .find(|&i| self.line[i] & 0xc0 != 0x80)
