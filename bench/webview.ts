@@ -37,7 +37,7 @@ const runCount = (who: TransportName | 'floor', count: number) => (who === 'fetc
 const LATENCY = { rate: 1_000, count: 5_000, warmup: 500 };
 /** Many streams in one window, each paced like a live panel. */
 const STREAMS = { counts: [1, 10, 100], rate: 100, count: 500, transports: ['native', 'tauri'] as TransportName[] };
-const PAYLOADS: IpcPayload[] = ['json', 'raw'];
+const PAYLOADS: IpcPayload[] = ['json', 'raw', 'text'];
 
 function median<T>(values: T[], key: (value: T) => number): T {
   const sorted = [...values].sort((a, b) => key(a) - key(b));
@@ -223,6 +223,7 @@ IPC floor: channel messages/s (MiB/s) from a Rust thread to the page, nothing el
 |---|${SIZES.map(() => '---:').join('|')}|
 | JSON string | ${SIZES.map((s) => floorCell('json', s.label)).join(' | ')} |
 | raw bytes | ${SIZES.map((s) => floorCell('raw', s.label)).join(' | ')} |
+| raw bytes, decoded to a string | ${SIZES.map((s) => floorCell('text', s.label)).join(' | ')} |
 | tauri transport, events/s ÷ JSON floor | ${SIZES.map((s) => `${fmt(rate('tauri', s.label).eventsPerSec / floor.get(key('json', s.label))!.messagesPerSec, 2)}x`).join(' | ')} |
 
 Latency, ms (receive − send at ${fmt(LATENCY.rate)} events/s, ${fmt(LATENCY.count)} events, the first ${LATENCY.warmup} not counted; the server's clock was ${ms(latency.get(key('native', false))!.clockOffset)} ms ahead of the page's, which is subtracted, and the page's clock steps by ${fmt(latency.get(key('native', false))!.clockStep, 3)} ms):

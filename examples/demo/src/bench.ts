@@ -221,7 +221,11 @@ function mostAtOnce(streams: StreamDelays[]): number {
   return most;
 }
 
-export type IpcPayload = 'empty' | 'raw' | 'json';
+/**
+ * What each floor message carries: nothing, `raw` bytes (an `ArrayBuffer`, left as it is), `text`
+ * (the same bytes, decoded to a string in the page as a transport would have to) or a `json` string.
+ */
+export type IpcPayload = 'empty' | 'raw' | 'text' | 'json';
 
 export interface IpcFloorResult {
   payload: IpcPayload;
@@ -239,7 +243,11 @@ export interface IpcFloorResult {
 export async function ipcFloor(payload: IpcPayload, size: number, count: number): Promise<IpcFloorResult> {
   const started = performance.now();
   let lastAt = started;
-  const received = await runIpcFloor({ payload, size, count }, 120_000, () => (lastAt = performance.now()));
+  const decoder = new TextDecoder();
+  const received = await runIpcFloor({ payload: payload === 'text' ? 'raw' : payload, size, count }, 120_000, (message) => {
+    if (payload === 'text') decoder.decode(message as ArrayBuffer);
+    lastAt = performance.now();
+  });
   const seconds = (lastAt - started) / 1000;
   const bytes = payload === 'empty' ? 0 : size * received;
   return { payload, size, count, received, messagesPerSec: received / seconds, mibPerSec: bytes / seconds / 2 ** 20 };
@@ -262,7 +270,7 @@ export async function ipcLatency(rate: number, count: number, warmup: number): P
 
 /** Runs `ipc_floor`, handing each message to `onMessage`; the number received, at the `count`th or after `timeoutMs`. */
 async function runIpcFloor(
-  args: { payload: IpcPayload | 'stamped'; size: number; count: number; rate?: number },
+  args: { payload: Exclude<IpcPayload, 'text'> | 'stamped'; size: number; count: number; rate?: number },
   timeoutMs: number,
   onMessage: (message: unknown) => void,
 ): Promise<number> {
