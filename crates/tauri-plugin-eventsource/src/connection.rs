@@ -20,8 +20,6 @@ use crate::{
 
 /// Same bound as browsers and reqwest's default policy.
 const MAX_REDIRECTS: usize = 20;
-/// Bytes of already-received chunks gathered into one batch before it is sent.
-const MAX_BATCH_BYTES: usize = 256 * 1024;
 
 /// What a connection reports, in order; serialized as the wire protocol's Channel messages.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -517,7 +515,8 @@ impl Connection<'_> {
             // once to let it catch up before deciding that nothing more is there. While the
             // reader is behind (`ready` pending), what arrives meanwhile joins the batch too.
             let (mut batched, mut yielded) = (0, false);
-            while ended.is_none() && batched < MAX_BATCH_BYTES {
+            let batch_bytes = sink.batch_bytes();
+            while ended.is_none() && batched < batch_bytes {
                 let read = tokio::select! {
                     biased;
                     // `chunk()` only polls the body: dropping it while pending loses nothing

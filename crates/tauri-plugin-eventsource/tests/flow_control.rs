@@ -99,15 +99,17 @@ fn a_page_that_does_not_ack_holds_a_flood_back_and_then_receives_all_of_it() {
 
 /// Unacknowledged messages from which the plugin batches what it reads until an ack.
 const BEHIND: usize = 2 * ACK_EVERY;
-/// The plugin's batch bound, in bytes of the stream.
-const MAX_BATCH_BYTES: usize = 256 * 1024;
+/// The plugin's batch bound, and the unacknowledged bytes past which batches shrink, in bytes of
+/// the stream.
+const MAX_BATCH_BYTES: usize = 1024 * 1024;
+const WINDOW_BYTES: usize = 16 * 1024 * 1024;
 
 #[test]
 fn a_page_that_falls_behind_gets_what_arrives_meanwhile_in_full_batches_and_loses_nothing() {
     let h = Harness::new(tauri_plugin_eventsource::Builder::new());
     let a = h.webview("a");
-    const COUNT: u64 = 20_000;
-    // ~1 KiB events, ~21 MB: far more than a window of full batches.
+    const COUNT: u64 = 40_000;
+    // ~1 KiB events, ~42 MB: more than a window of full batches could hold.
     let url = h
         .server
         .sse(&format!("count={COUNT}&size=1024&ids=1&tag=behind"));
@@ -127,15 +129,32 @@ fn a_page_that_falls_behind_gets_what_arrives_meanwhile_in_full_batches_and_lose
                 .sum::<usize>()
         })
     };
-    // The message sent at BEHIND may have started its batch before; the later ones are full.
-    for (i, message) in held.iter().enumerate().skip(BEHIND + 1) {
-        assert_eq!(message["type"], "events", "message {i}");
+    // The message sent at BEHIND may have started its batch before; the later ones are full
+    // while the page holds less than half the byte window (the plugin counts a little more than
+    // the stream's bytes), then shrink to single reads.
+    let (mut before, mut full, mut room) = (0, 0, false);
+    for (i, message) in held.iter().enumerate() {
         let bytes = record(message);
-        assert!(
-            bytes >= MAX_BATCH_BYTES - 2048,
-            "message {i} of a page {BEHIND}+ behind carries {bytes} bytes of stream"
-        );
+        if i == BEHIND + 1 {
+            // The first reads came as the server wrote them; a busy machine makes them larger.
+            room = before + MAX_BATCH_BYTES < WINDOW_BYTES / 2;
+        }
+        if i > BEHIND && before < WINDOW_BYTES / 2 {
+            assert_eq!(message["type"], "events", "message {i}");
+            assert!(
+                bytes >= MAX_BATCH_BYTES - 2048,
+                "message {i} of a page {BEHIND}+ behind carries {bytes} bytes of stream"
+            );
+            full += 1;
+        }
+        before += bytes;
     }
+    assert!(full > 0 || !room, "no full batch");
+    println!("figures behind: {before} bytes in a window");
+    assert!(
+        before <= WINDOW_BYTES + WINDOW * 64 * 1024,
+        "{before} bytes in a window"
+    );
 
     // The page catches up: everything arrives, once, in order.
     let received = read_to_close(&h, &a, "a", 1, &id);
