@@ -33,6 +33,9 @@ const SIZES = [
   { label: '256 KiB', size: 256 * 1024, bytes: 256 * 1024, count: 1_000 },
 ] as const;
 const SHORT_RUN = 5;
+/** The plugin's batch bound (`MAX_BATCH_BYTES`): the largest message a page that is behind gets. */
+const LARGEST_BATCH = 1024 * 1024;
+const LARGEST_BATCH_COUNT = 100;
 const runCount = (who: TransportName | 'floor', count: number) => (who === 'fetch' || who === 'floor' ? count / SHORT_RUN : count);
 const LATENCY = { rate: 1_000, count: 5_000, warmup: 500 };
 /** Many streams in one window, each paced like a live panel. */
@@ -130,8 +133,13 @@ try {
     }
   }
   const empty: IpcFloorResult[] = [];
-  for (let i = 0; i < (runs('throughput') ? RUNS : 0); i++) empty.push(await demo.call<IpcFloorResult>('ipcFloor', 'empty', 0, runCount('floor', SIZES[0].count)));
+  const largest: IpcFloorResult[] = [];
+  for (let i = 0; i < (runs('throughput') ? RUNS : 0); i++) {
+    empty.push(await demo.call<IpcFloorResult>('ipcFloor', 'empty', 0, runCount('floor', SIZES[0].count)));
+    largest.push(await demo.call<IpcFloorResult>('ipcFloor', 'json', LARGEST_BATCH, LARGEST_BATCH_COUNT));
+  }
   if (empty.length > 0) floor.set(key('empty'), median(empty, (r) => r.messagesPerSec));
+  if (largest.length > 0) floor.set(key('json', LARGEST_BATCH), median(largest, (r) => r.messagesPerSec));
 
   for (const repainting of runs('latency') ? [false, true] : []) {
     await demo.call('render', repainting);
@@ -189,7 +197,7 @@ const versions = {
 const rate = (transport: TransportName, label: string) => throughput.get(key(transport, label))!;
 const cell = (r: { eventsPerSec: number; mibPerSec: number }) => `${fmt(r.eventsPerSec)} (${fmt(r.mibPerSec, 1)})`;
 const versus = (transport: TransportName, label: string) => rate(transport, label).eventsPerSec / rate('native', label).eventsPerSec;
-const floorCell = (payload: IpcPayload, label: string) => {
+const floorCell = (payload: IpcPayload, label: string | number) => {
   const r = floor.get(key(payload, label))!;
   return `${fmt(r.messagesPerSec)} (${fmt(r.mibPerSec, 1)})`;
 };
@@ -217,7 +225,7 @@ ${TRANSPORTS.map((t) => `| ${t} | ${SIZES.map((s) => cell(rate(t, s.label))).joi
 | tauri / native | ${SIZES.map((s) => `${fmt(versus('tauri', s.label), 2)}x`).join(' | ')} |
 | tauri / fetch | ${SIZES.map((s) => `${fmt(rate('tauri', s.label).eventsPerSec / rate('fetch', s.label).eventsPerSec, 1)}x`).join(' | ')} |
 
-IPC floor: channel messages/s (MiB/s) from a Rust thread to the page, nothing else (an empty message: ${fmt(floor.get(key('empty'))!.messagesPerSec)}/s):
+IPC floor: channel messages/s (MiB/s) from a Rust thread to the page, nothing else (an empty message: ${fmt(floor.get(key('empty'))!.messagesPerSec)}/s; a JSON string of 1 MiB, the transport's largest batch: ${floorCell('json', LARGEST_BATCH)}):
 
 | payload | ${SIZES.map((s) => s.label).join(' | ')} |
 |---|${SIZES.map(() => '---:').join('|')}|
