@@ -162,9 +162,9 @@ impl Reader {
 /// An attached page's reader and the messages it has not acknowledged.
 struct Page {
     reader: Reader,
-    /// The size of each unacknowledged message, oldest first: acks count messages.
+    /// The size of each unacknowledged message (see [`size`]), oldest first: acks count
+    /// messages. At most a window and the odd message past it.
     unacked: VecDeque<usize>,
-    unacked_bytes: usize,
 }
 
 impl Page {
@@ -172,7 +172,6 @@ impl Page {
         Self {
             reader,
             unacked: VecDeque::new(),
-            unacked_bytes: 0,
         }
     }
 
@@ -186,8 +185,7 @@ impl Page {
         let count = usize::try_from(count)
             .unwrap_or(usize::MAX)
             .min(self.unacked.len());
-        let acked: usize = self.unacked.drain(..count).sum();
-        self.unacked_bytes -= acked;
+        self.unacked.drain(..count);
     }
 
     /// Sends a copy: on failure the caller still has the message to keep.
@@ -195,9 +193,7 @@ impl Page {
         if !self.reader.send(message) {
             return Err(());
         }
-        let size = size(message);
-        self.unacked.push_back(size);
-        self.unacked_bytes += size;
+        self.unacked.push_back(size(message));
         if let Some(emit) = emit {
             // The emitting task ends only with the outlet.
             let _ = emit.send(message.clone());
@@ -398,7 +394,10 @@ impl Outlet {
     /// bytes, down to single reads.
     fn batch_bytes(&self) -> usize {
         let state = self.state.lock().unwrap();
-        let held = state.page.as_ref().map_or(0, |page| page.unacked_bytes);
+        let held: usize = state
+            .page
+            .as_ref()
+            .map_or(0, |page| page.unacked.iter().sum());
         WINDOW_BYTES.saturating_sub(held).min(MAX_BATCH_BYTES)
     }
 
